@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything Wharf needs on a fresh Debian 12 machine, idempotently, then builds.
+# apt: the OCI runtimes, iptables, busybox-static (base images), tini (--init), and the real peers
+# that the tests and benchmarks compare against (docker.io, skopeo, docker-registry, hyperfine, wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(runc crun iptables busybox-static attr tini debootstrap docker.io skopeo docker-registry hyperfine wrk)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# docker.io's package may start its own dockerd through init scripts; we never use a shared one.
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build

@@ -1,0 +1,54 @@
+/**
+ * A mount to perform, as the OCI runtime spec writes it. Snapshotters return these; they do not
+ * mount (containerd's rule): the runtime or the builder performs them.
+ */
+export interface MountSpec {
+  type: string;
+  source: string;
+  options: string[];
+}
+
+export type SnapshotKind = 'committed' | 'active' | 'view';
+
+export interface SnapshotInfo {
+  /** The key: a chainID (`sha256:…`) for committed image layers; any unique string otherwise. */
+  key: string;
+  /** Key of the committed parent, if any. */
+  parent?: string;
+  kind: SnapshotKind;
+  created: string;
+  labels: Record<string, string>;
+}
+
+export interface SnapshotUsage {
+  /** Bytes on disk of this snapshot's own directory (not its parents). */
+  size: number;
+  inodes: number;
+}
+
+/**
+ * Layered filesystem snapshots (containerd's contract). Image layers are committed snapshots keyed
+ * by chainID; a container's rootfs is an active snapshot prepared on the image's top chainID.
+ *
+ * Lifecycle: `prepare(key, parent)` makes an active (writable) snapshot; its rw directory is
+ * `writableDir(key)` (the overlay upperdir), where a layer tar can be applied directly;
+ * `commit(name, key)` turns it into a committed, read-only snapshot called `name`.
+ * A committed snapshot with children cannot be removed (Conflict).
+ */
+export interface Snapshotter {
+  stat(key: string): Promise<SnapshotInfo>;
+  /** A writable snapshot on `parent` (or empty). Conflict if `key` exists. */
+  prepare(key: string, parent?: string, labels?: Record<string, string>): Promise<MountSpec[]>;
+  /** A read-only view of `parent`. */
+  view(key: string, parent: string, labels?: Record<string, string>): Promise<MountSpec[]>;
+  /** The mounts of an existing active or view snapshot. */
+  mounts(key: string): Promise<MountSpec[]>;
+  /** The directory the snapshot's own changes live in (overlay upperdir). */
+  writableDir(key: string): string;
+  /** The lower directories of `key`, top first (for diffs and exports). */
+  lowerDirs(key: string): Promise<string[]>;
+  commit(name: string, key: string, labels?: Record<string, string>): Promise<void>;
+  remove(key: string): Promise<void>;
+  usage(key: string): Promise<SnapshotUsage>;
+  list(): Promise<SnapshotInfo[]>;
+}

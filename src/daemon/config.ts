@@ -1,0 +1,53 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { isLogLevel, type LogLevel } from '../lib/logger.js';
+
+/** wharfd's configuration, from dockerd-compatible flags. */
+export interface DaemonConfig {
+  /** Path of the unix socket to serve the Engine API on. */
+  socketPath: string;
+  dataRoot: string;
+  execRoot: string;
+  pidfile: string;
+  logLevel: LogLevel;
+  runtime: 'runc' | 'crun';
+  /** Group that may use the socket (mode 0660), like dockerd's `-G docker`; root only if absent. */
+  group?: string;
+}
+
+export const DEFAULT_SOCKET = '/run/wharf/wharf.sock';
+
+function parseHost(v: string): string {
+  if (!v.startsWith('unix://')) throw new InvalidArgumentError(`unsupported host "${v}": only unix:///path is supported`);
+  const p = v.slice('unix://'.length);
+  if (!p.startsWith('/')) throw new InvalidArgumentError(`invalid host "${v}": the socket path must be absolute`);
+  return p;
+}
+
+/** Parses wharfd's argv (without node and script) into a config. Throws on bad flags. */
+export function parseDaemonArgs(argv: readonly string[]): DaemonConfig {
+  const cmd = new Command('wharfd')
+    .description('Wharf daemon: serves the Docker Engine API')
+    .option('-H, --host <unix:///path>', 'socket to listen on', `unix://${DEFAULT_SOCKET}`)
+    .option('--data-root <dir>', 'root of persistent state', '/var/lib/wharf')
+    .option('--exec-root <dir>', 'root of runtime state', '/run/wharf')
+    .option('-p, --pidfile <file>', 'path of the pid file')
+    .option('-l, --log-level <level>', 'debug, info, warn, error or fatal', 'info')
+    .option('--runtime <name>', 'OCI runtime: runc or crun', 'runc')
+    .option('-G, --group <name>', 'group for the unix socket')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  cmd.parse(argv as string[], { from: 'user' });
+  const o = cmd.opts<{ host: string; dataRoot: string; execRoot: string; pidfile?: string; logLevel: string; runtime: string; group?: string }>();
+  if (!isLogLevel(o.logLevel)) throw new InvalidArgumentError(`invalid log level "${o.logLevel}"`);
+  if (o.runtime !== 'runc' && o.runtime !== 'crun') throw new InvalidArgumentError(`unknown runtime "${o.runtime}": use runc or crun`);
+  const cfg: DaemonConfig = {
+    socketPath: parseHost(o.host),
+    dataRoot: o.dataRoot,
+    execRoot: o.execRoot,
+    pidfile: o.pidfile ?? `${o.execRoot}/wharfd.pid`,
+    logLevel: o.logLevel,
+    runtime: o.runtime,
+  };
+  if (o.group) cfg.group = o.group;
+  return cfg;
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+/** fsyncs a directory so a rename or unlink in it survives a crash. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A unique temp name beside `file`, so the final rename stays on one filesystem. */
+export function tempPathFor(file: string): string {
+  return path.join(path.dirname(file), `.tmp-${path.basename(file)}-${randomBytes(6).toString('hex')}`);
+}
+
+/**
+ * Writes `data` to `file` so that a crash at any instant leaves either the old content or the
+ * new, never a torn file: write a temp file beside it, fsync it, rename over the target (rename
+ * is atomic within a filesystem), then fsync the directory so the rename itself is durable.
+ */
+export async function atomicWrite(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const tmp = tempPathFor(file);
+  const fh = await fs.open(tmp, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await fsyncDir(path.dirname(file));
+}
+
+/** atomicWrite of a JSON document (Go-style: compact, trailing newline). */
+export async function atomicWriteJSON(file: string, value: unknown): Promise<void> {
+  await atomicWrite(file, `${JSON.stringify(value)}\n`);
+}
+
+/** Reads a JSON file, or returns undefined when it does not exist. */
+export async function readJSONIfExists<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Removes leftover temp files (from a crash mid-write) in `dir`. */
+export async function removeStrayTemps(dir: string): Promise<number> {
+  let n = 0;
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (name.startsWith('.tmp-')) {
+      await fs.rm(path.join(dir, name), { recursive: true, force: true });
+      n++;
+    }
+  }
+  return n;
+}

@@ -1,0 +1,46 @@
+/**
+ * Named Engine API wire types, picked from the generated api.gen.ts (swagger v1.41). Handlers and
+ * the client use these names; never hand-write a wire shape that the swagger defines.
+ */
+import type { components } from './api.gen.js';
+
+type S = components['schemas'];
+
+export type SystemVersion = S['SystemVersion'];
+export type SystemInfo = S['SystemInfo'];
+export type ErrorResponse = S['ErrorResponse'];
+export type ImageSummary = S['ImageSummary'];
+export type ImageInspect = S['ImageInspect'];
+export type ImageConfig = S['ImageConfig'];
+export type HistoryResponseItem = S['ImageHistoryResponseItem'];
+export type ImageDeleteResponseItem = S['ImageDeleteResponseItem'];
+export type ContainerConfig = S['ContainerConfig'];
+export type HostConfig = S['HostConfig'];
+export type ContainerSummary = S['ContainerSummary'];
+export type ContainerState = S['ContainerState'];
+export type Mount = S['Mount'];
+export type MountPoint = S['MountPoint'];
+export type GraphDriverData = S['GraphDriverData'];
+export type IdResponse = S['IdResponse'];
+export type ProgressDetail = S['ProgressDetail'];
+export type BuildInfo = S['BuildInfo'];
+export type EventMessage = S['EventMessage'];
+export type Network = S['Network'];
+export type Volume = S['Volume'];
+export type AuthConfig = S['AuthConfig'];
+export type ContainerWaitResponse = S['ContainerWaitResponse'];
+export type PortBinding = S['PortBinding'];
+export type EndpointSettings = S['EndpointSettings'];
+export type NetworkingConfig = S['NetworkingConfig'];
+
+/** A line of Docker's JSON-message progress stream (pull, push, load, import, build). */
+export interface JSONMessage {
+  id?: string;
+  status?: string;
+  progressDetail?: { current?: number; total?: number } | Record<string, never>;
+  progress?: string;
+  stream?: string;
+  aux?: unknown;
+  error?: string;
+  errorDetail?: { code?: number; message: string };
+}

@@ -2,7 +2,7 @@
  * Named Engine API wire types, picked from the generated api.gen.ts (swagger v1.41). Handlers and
  * the client use these names; never hand-write a wire shape that the swagger defines.
  */
-import type { components } from './api.gen.js';
+import type { components, operations } from './api.gen.js';
 
 type S = components['schemas'];
 
@@ -44,3 +44,21 @@ export interface JSONMessage {
   error?: string;
   errorDetail?: { code?: number; message: string };
 }
+
+
+type JsonBody<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+
+/** `POST /containers/create` body. */
+export type ContainerCreateRequest = JsonBody<operations['ContainerCreate']['requestBody']>;
+/** `GET /containers/{id}/json` response. */
+export type ContainerInspectResponse = JsonBody<operations['ContainerInspect']['responses'][200]>;
+/** `POST /exec/{id}/start`-side: `GET /exec/{id}/json` response. */
+export type ExecInspectResponse = JsonBody<operations['ExecInspect']['responses'][200]>;
+/** `POST /containers/{id}/exec` body. */
+export type ExecConfig = JsonBody<NonNullable<operations['ContainerExec']['requestBody']>>;
+/** `GET /containers/{id}/top` response. */
+export type ContainerTopResponse = JsonBody<operations['ContainerTop']['responses'][200]>;
+/** `GET /containers/{id}/changes` response. */
+export type ContainerChangeItem = JsonBody<operations['ContainerChanges']['responses'][200]>[number];
+/** `GET /system/df` response. */
+export type SystemDataUsageResponse = JsonBody<operations['SystemDataUsage']['responses'][200]>;

@@ -41,3 +41,12 @@ export function streamContentType(apiVersion: string, tty: boolean): string {
   if (compareApiVersions(apiVersion, '1.42') >= 0 && !tty) return 'application/vnd.docker.multiplexed-stream';
   return 'application/vnd.docker.raw-stream';
 }
+
+/**
+ * Content type of a `GET /containers/{id}/logs` body: none before 1.42 (dockerd 20.10 sends no
+ * Content-Type there), then raw-stream for a tty and multiplexed-stream otherwise.
+ */
+export function logsContentType(apiVersion: string, tty: boolean): string | undefined {
+  if (compareApiVersions(apiVersion, '1.42') < 0) return undefined;
+  return tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
+}

@@ -62,3 +62,7 @@ export type ContainerTopResponse = JsonBody<operations['ContainerTop']['response
 export type ContainerChangeItem = JsonBody<operations['ContainerChanges']['responses'][200]>[number];
 /** `GET /system/df` response. */
 export type SystemDataUsageResponse = JsonBody<operations['SystemDataUsage']['responses'][200]>;
+/** `POST /images/prune` response. */
+export type ImagePruneResponse = JsonBody<operations['ImagePrune']['responses'][200]>;
+/** `POST /containers/create` 201 response. */
+export type ContainerCreateResponse = JsonBody<operations['ContainerCreate']['responses'][201]>;

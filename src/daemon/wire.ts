@@ -1,6 +1,32 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { EventBus } from '../core/events/events.js';
+import { type ImageUsage, noImageUsage } from '../core/images/image-usage.js';
 import type { Logger } from '../lib/logger.js';
+import { FileContainerStore } from '../plugins/containers/file-container-store.js';
+import { LocalContentStore } from '../plugins/content/local-content-store.js';
+import { LocalImageStore } from '../plugins/images/local-image-store.js';
+import { bindFreeControllersToV1 } from '../plugins/runtime/cgroups.js';
+import { createOciRuntimeCli } from '../plugins/runtime/oci-runtime-cli.js';
+import { defaultShimPath } from '../plugins/shim/shim-paths.js';
+import { OverlaySnapshotter } from '../plugins/snapshots/overlay-snapshotter.js';
 import type { Route } from '../server/router.js';
+import { containerFsRoutes } from '../server/routes/container-fs.js';
+import { containerStreamRoutes } from '../server/routes/container-streams.js';
+import { containerRoutes } from '../server/routes/containers.js';
+import { eventRoutes } from '../server/routes/events.js';
+import { imageRoutes } from '../server/routes/images.js';
+import { systemDfRoutes } from '../server/routes/system-df.js';
+import { ContainerFilesystem } from '../services/containers/filesystem/container-filesystem.js';
+import { etcFileMounts } from '../services/containers/filesystem/container-rootfs.js';
+import type { RuntimeEntry } from '../services/containers/lifecycle/lifecycle-context.js';
+import { LifecycleService } from '../services/containers/lifecycle/lifecycle-service.js';
+import { restoreContainers } from '../services/containers/lifecycle/live-restore.js';
+import { ContainerObserver } from '../services/containers/observe/container-observer.js';
+import { EventFeed } from '../services/containers/observe/event-feed.js';
+import { ContainerStreams } from '../services/containers/streams/container-streams.js';
+import { readDaemonFacts } from '../services/containers/oci-spec/daemon-facts.js';
+import { ImageService } from '../services/images/image-service.js';
 import type { ObjectCounts } from '../services/system/system-service.js';
 import type { DaemonConfig } from './config.js';
 
@@ -21,17 +47,78 @@ export interface Subsystems {
  * in dependency order; each returns its routes and a closer.
  */
 export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
-  void input;
   const routes: Route[] = [];
   const closers: Array<() => Promise<void>> = [];
 
-  // --- images (content store, snapshotter, image store): wired by the images subsystem ---
+  // --- images (content store, snapshotter, image store) ---
+  // All under the data root, on one filesystem: layers staged in one snapshot are moved into
+  // another by rename, and blobs commit by rename.
+  const content = await LocalContentStore.open(path.join(input.config.dataRoot, 'content'));
+  const snapshots = await OverlaySnapshotter.open(path.join(input.config.dataRoot, 'overlay'));
+  const imageStore = await LocalImageStore.open(path.join(input.config.dataRoot, 'image'));
+  // The containers subsystem (wired below, it needs the images) answers which containers use an image.
+  let imageUsage: ImageUsage = noImageUsage;
+  const usage: ImageUsage = { usersOf: (id) => imageUsage.usersOf(id) };
+  const images = await ImageService.open({ store: imageStore, content, snapshots, usage, events: input.events, log: input.log });
+
+  // --- containers (records, lifecycle over runc/crun and wharf-shim; stream routes) ---
+  // Runtime state lives under the exec root: shim state dirs `s/`, bundles `b/`, each runtime's
+  // private `--root` (never shared with another engine's runc). The shim binary is a config value:
+  // WHARF_SHIM_PATH, else the one `npm run build` makes.
+  const runtimes = new Map<string, RuntimeEntry>();
+  for (const name of ['runc', 'crun']) {
+    const root = path.join(input.config.execRoot, 'runtime', name);
+    runtimes.set(name, { name, binary: name, root, runtime: createOciRuntimeCli({ binary: name, root }) });
+  }
+  // crun refuses hybrid cgroup hosts whose cgroup2 still offers a controller (see cgroups.ts).
+  await bindFreeControllersToV1().catch((err) => input.log.warn('cannot move free cgroup controllers to v1; crun may fail', { err }));
+  const containers = new LifecycleService({
+    store: await FileContainerStore.open(path.join(input.config.dataRoot, 'containers')),
+    images: { resolve: (n) => images.resolve(n), get: (id) => imageStore.get(id), readConfig: (r) => images.readConfig(r) },
+    snapshots,
+    runtimes,
+    defaultRuntime: input.config.runtime,
+    events: input.events,
+    log: input.log.child({ module: 'containers' }),
+    facts: await readDaemonFacts(),
+    execRoot: input.config.execRoot,
+    shimPath: process.env.WHARF_SHIM_PATH || defaultShimPath(),
+  });
+  await restoreContainers(containers);
+  imageUsage = containers;
+  routes.push(...containerRoutes(containers));
+  routes.push(...containerStreamRoutes(new ContainerStreams({ containers, events: input.events })));
+  closers.push(() => containers.close());
+
+  // --- container filesystem (cp, diff, export, commit), observation (top, stats) and events ---
+  // Stopped containers' rootfs are mounted for a cp/export under the exec root's `cp/` (emptied
+  // at start-up). A live container is frozen through its runtime during a cp (see ContainerRootfs).
+  const runtimeOf = (id: string) => createOciRuntimeCli(containers.runtimeOf(id));
+  const filesystem = await ContainerFilesystem.open({
+    containers,
+    snapshots,
+    images,
+    withLock: (id, fn) => containers.ctx.locks.run(id, fn),
+    pause: (id) => containers.pause(id),
+    unpause: (id) => containers.unpause(id),
+    freeze: (id) => runtimeOf(id).pause(id),
+    thaw: (id) => runtimeOf(id).resume(id),
+    // /etc/hosts & co.; volumes and bind mounts join them with the storage issue.
+    mountsOf: etcFileMounts,
+    scratchDir: path.join(input.config.execRoot, 'cp'),
+    events: input.events,
+    warn: (msg, fields) => input.log.warn(msg, fields),
+  });
+  const observer = new ContainerObserver({ containers, events: input.events, memTotal: BigInt(os.totalmem()) });
+  routes.push(...containerFsRoutes(filesystem, observer), ...eventRoutes(new EventFeed(input.events)));
+
+  routes.push(...imageRoutes(images), ...systemDfRoutes({ images: () => images.diskUsage(), containers: () => containers.diskUsage() }));
 
   return {
     routes,
     counts: {
-      containers: () => ({ total: 0, running: 0, paused: 0, stopped: 0 }),
-      images: () => 0,
+      containers: () => containers.counts(),
+      images: () => imageStore.count(),
     },
     close: async () => {
       for (const c of closers.reverse()) await c();

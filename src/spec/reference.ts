@@ -168,11 +168,6 @@ export function withDigest(ref: NamedReference, digest: Digest): NamedReference 
   return { domain: ref.domain, path: ref.path, digest };
 }
 
-/** Parses a full (normalised) reference string as stored, e.g. `docker.io/library/a:b`. */
-export function parseStored(s: string): NamedReference {
-  return parseNormalizedNamed(s);
-}
-
 /**
  * Go's `path.Match` as a RegExp: `*` and `?` do not cross `/`, `[…]`/`[^…]` are classes, `\`
  * escapes. @throws InvalidArgument `syntax error in pattern` for a malformed pattern.

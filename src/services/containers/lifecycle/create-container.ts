@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ContainerRecord } from '../../../core/containers/container.js';
+import { ZERO_TIME } from '../../../core/containers/container.js';
+import { conflict } from '../../../errdefs/index.js';
+import type { ContainerConfig, ContainerCreateRequest, HostConfig, ContainerCreateResponse } from '../../../spec/engine/types.js';
+import { validateContainerName } from '../../../plugins/containers/file-container-store.js';
+import { mergeImageConfig } from '../oci-spec/container-config.js';
+import { containerHostname } from '../oci-spec/generate-spec.js';
+import { writeEtcFiles } from './etc-files.js';
+import type { LifecycleContext } from './lifecycle-context.js';
+import { shimLogOptions } from './log-options.js';
+import { randomName } from './names.js';
+import { normalizeConfig, normalizeHostConfig } from './normalize-config.js';
+import { nowRfc3339Nano } from './status-text.js';
+import { validateCreate } from './validate-create.js';
+
+/** A 64-hex id whose 12-char short form is not all digits (moby stringid.GenerateRandomID). */
+export function generateId(): string {
+  for (;;) {
+    const id = randomBytes(32).toString('hex');
+    if (!/^\d+$/.test(id.slice(0, 12))) return id;
+  }
+}
+
+/** A free random name; retries append a digit as moby does. */
+function freeName(ctx: LifecycleContext): string {
+  for (let retry = 0; ; retry++) {
+    const n = randomName(retry);
+    if (!ctx.store.find(n)) return n;
+  }
+}
+
+/** The fresh state of a created container. */
+function createdState(): ContainerRecord['state'] {
+  return {
+    status: 'created',
+    pid: 0,
+    exitCode: 0,
+    error: '',
+    oomKilled: false,
+    startedAt: ZERO_TIME,
+    finishedAt: ZERO_TIME,
+    shimPid: 0,
+  };
+}
+
+/**
+ * `POST /containers/create`: resolves the image (NotFound `No such image: X`), merges its config,
+ * validates like dockerd, prepares the rootfs snapshot (key = container id, parent = the image's
+ * top chainID), writes hostname/hosts/resolv.conf, persists the record and publishes `create`.
+ * Anything allocated is released again when a later step fails.
+ */
+export async function createContainer(ctx: LifecycleContext, body: ContainerCreateRequest, name?: string): Promise<ContainerCreateResponse> {
+  const { HostConfig: rawHost, NetworkingConfig: networking, ...user } = body as ContainerCreateRequest & { HostConfig?: HostConfig };
+  const requested = name ? validateContainerName(name) : undefined;
+  const image = ctx.deps.images.resolve(user.Image ?? '');
+  // Fail fast on a taken name, before any allocation; store.add re-checks atomically.
+  const holder = requested ? ctx.store.list().find((c) => c.name === requested) : undefined;
+  if (holder) {
+    throw conflict(
+      `Conflict. The container name "/${requested}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+    );
+  }
+  const h = normalizeHostConfig(rawHost, ctx.deps.defaultRuntime);
+  const imageConfig = (await ctx.deps.images.readConfig(image)).config ?? undefined;
+  const merged = mergeImageConfig(user as ContainerConfig, imageConfig as ContainerConfig | undefined);
+  const warnings = validateCreate(merged, h, ctx.deps.facts, [...ctx.deps.runtimes.keys()]);
+  const id = generateId();
+  const logPath = path.join(ctx.store.dir(id), `${id}-json.log`);
+  shimLogOptions(h, logPath);
+  const hostname = containerHostname({ id, config: merged, hostConfig: h, daemon: ctx.deps.facts });
+  const config = normalizeConfig({ ...merged, Hostname: hostname, Image: user.Image ?? '' });
+  const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+  const top = image.layers[image.layers.length - 1]?.chainID;
+  const dir = ctx.store.dir(id);
+  await fs.mkdir(dir, { recursive: true, mode: 0o710 });
+  let prepared = false;
+  try {
+    await ctx.deps.snapshots.prepare(id, top, { 'wharf.container': id });
+    prepared = true;
+    const etc = await writeEtcFiles(dir, hostname, h);
+    const rec: ContainerRecord = {
+      id,
+      name: requested ?? freeName(ctx),
+      created: nowRfc3339Nano(),
+      image: user.Image ?? '',
+      imageId: image.id,
+      config,
+      hostConfig: h,
+      path: argv[0] ?? '',
+      args: argv.slice(1),
+      state: createdState(),
+      restartCount: 0,
+      hasBeenManuallyStopped: false,
+      snapshotKey: id,
+      logPath,
+      ...etc,
+      runtime: h.Runtime || ctx.deps.defaultRuntime,
+    };
+    if (networking) rec.networkingConfig = networking;
+    await ctx.store.add(rec);
+    ctx.event(rec, 'create');
+    return { Id: id, Warnings: warnings };
+  } catch (err) {
+    if (prepared) await ctx.deps.snapshots.remove(id).catch(() => undefined);
+    await fs.rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,269 @@
+import path from 'node:path';
+import type { ContainerRecord } from '../../../core/containers/container.js';
+import type { ImageUsage, ImageUser } from '../../../core/images/image-usage.js';
+import { conflict, invalidArgument, notModified } from '../../../errdefs/index.js';
+import type { Digest } from '../../../lib/digest.js';
+import type { ContainerCreateRequest, ContainerInspectResponse, ContainerSummary, ContainerCreateResponse } from '../../../spec/engine/types.js';
+import { inspectContainer } from './container-inspect.js';
+import { type ListOptions, listContainers } from './container-list.js';
+import type { ContainerExit, ContainerService, RuntimeHandle, ShimReadyListener, WaitCondition, WaitResult } from './container-service.js';
+import { createContainer } from './create-container.js';
+import type { WatchedExit } from './exit-watcher.js';
+import { recordExit } from './exit-handler.js';
+import { LifecycleContext, type LifecycleDeps, short } from './lifecycle-context.js';
+import { type ContainersPruneReport, pruneContainers } from './prune-containers.js';
+import { destroyContainer, refuseLiveRemoval } from './remove-container.js';
+import { startContainer } from './start-container.js';
+import { isRunning } from './status-text.js';
+import {
+  killContainer,
+  markManuallyStopped,
+  pauseContainer,
+  signalContainer,
+  stopContainer,
+  unpauseContainer,
+  waitStopped,
+} from './stop-container.js';
+import { SIGKILL } from './signals.js';
+import { waitContainer } from './wait-container.js';
+
+/** Container counts for `/info`. */
+export interface ContainerCounts {
+  total: number;
+  running: number;
+  paused: number;
+  stopped: number;
+}
+
+/**
+ * The container lifecycle with Docker's semantics: create, start, stop, kill, restart, pause,
+ * rename, remove, prune, wait, list and inspect, exit handling with restart policies and
+ * AutoRemove, and live restore (restore.ts). Implements {@link ContainerService} for the stream
+ * services and {@link ImageUsage} for the image service. No HTTP here.
+ */
+export class LifecycleService implements ContainerService, ImageUsage {
+  readonly ctx: LifecycleContext;
+
+  constructor(deps: LifecycleDeps) {
+    this.ctx = new LifecycleContext(deps);
+  }
+
+  // --- ContainerService ---
+
+  get(idOrName: string): ContainerRecord {
+    return this.ctx.store.resolve(idOrName);
+  }
+
+  find(idOrName: string): ContainerRecord | undefined {
+    return this.ctx.store.find(idOrName);
+  }
+
+  list(): ContainerRecord[] {
+    return this.ctx.store.list();
+  }
+
+  shimStateDir(id: string): string {
+    return this.ctx.shimStateDir(id);
+  }
+
+  execStateDir(id: string, execId: string): string {
+    return path.join(this.ctx.shimStateDir(id), `e-${short(execId)}`);
+  }
+
+  bundleDir(id: string): string {
+    return this.ctx.bundleDir(id);
+  }
+
+  get shimPath(): string {
+    return this.ctx.deps.shimPath;
+  }
+
+  runtimeOf(id: string): RuntimeHandle {
+    const { name, binary, root } = this.ctx.runtimeOf(this.get(id));
+    return { name, binary, root };
+  }
+
+  async start(idOrName: string): Promise<void> {
+    const rec = this.get(idOrName);
+    try {
+      await this.ctx.locks.run(rec.id, async () => {
+        const s = rec.state.status;
+        if (s === 'paused') throw conflict('cannot start a paused container, try unpause instead');
+        if (isRunning(rec.state)) throw notModified('Container already started');
+        if (s === 'removing' || s === 'dead') throw conflict('container is marked for removal and cannot be started');
+        // A user's start begins afresh: no longer "manually stopped", restart counting from 0.
+        rec.hasBeenManuallyStopped = false;
+        rec.restartCount = 0;
+        this.ctx.restartManager(rec.id, true);
+        await startContainer(this.ctx, rec, this.onRunEnded);
+      });
+    } catch (err) {
+      // Docker removes an AutoRemove container whose start failed.
+      if (rec.hostConfig.AutoRemove && rec.state.status === 'created' && this.find(rec.id)) {
+        await this.remove(rec.id, { force: true }).catch((e) => this.ctx.log.warn('auto-remove failed', { id: rec.id, err: e }));
+      }
+      throw err;
+    }
+  }
+
+  wait(idOrName: string, condition: WaitCondition, signal?: AbortSignal): Promise<WaitResult> {
+    return waitContainer(this.ctx, this.get(idOrName), condition, signal);
+  }
+
+  onExit(id: string, listener: (exit: ContainerExit) => void): () => void {
+    return this.ctx.listeners.onExit(this.get(id).id, listener);
+  }
+
+  onShimReady(id: string, listener: ShimReadyListener): () => void {
+    return this.ctx.listeners.onShimReady(this.get(id).id, listener);
+  }
+
+  onRemove(listener: (id: string) => void): () => void {
+    return this.ctx.listeners.onAnyRemoved(listener);
+  }
+
+  setExecIdsProvider(provider: (containerId: string) => string[]): void {
+    this.ctx.execIds = provider;
+  }
+
+  // --- exits and restart policies ---
+
+  /** The exit watch of a run reported: record it under the lock, then restart or auto-remove. */
+  readonly onRunEnded = (rec: ContainerRecord, watched: WatchedExit): void => {
+    this.ctx.locks
+      .run(rec.id, () => recordExit(this.ctx, rec, watched))
+      .then((after) => {
+        if (after.kind === 'restart') this.ctx.restartManager(rec.id).schedule(after.delayMs, () => void this.restartByPolicy(rec.id));
+        else if (after.kind === 'remove') return this.remove(rec.id, { force: true });
+        return undefined;
+      })
+      .catch((err) => this.ctx.log.error('handling a container exit failed', { id: rec.id, err }));
+  };
+
+  /** A restart policy's start (no reset of the restart count; `start` event as Docker). */
+  async restartByPolicy(id: string): Promise<void> {
+    const rec = this.find(id);
+    if (!rec) return;
+    await this.ctx.locks.run(id, async () => {
+      if (rec.state.status !== 'restarting' && rec.state.status !== 'exited') return;
+      // A stop, kill or rm got the lock first and cancelled this restart.
+      if (this.ctx.restartManager(id).isCancelled) return;
+      try {
+        await startContainer(this.ctx, rec, this.onRunEnded);
+      } catch (err) {
+        this.ctx.log.warn('restart by policy failed', { id, err });
+        rec.state = { ...rec.state, status: 'exited' };
+        await this.ctx.store.save(rec);
+      }
+    });
+  }
+
+  // --- the Engine API's container operations ---
+
+  create(body: ContainerCreateRequest, name?: string): Promise<ContainerCreateResponse> {
+    return createContainer(this.ctx, body, name);
+  }
+
+  async inspect(idOrName: string, size = false): Promise<ContainerInspectResponse> {
+    return inspectContainer(this.ctx, this.get(idOrName), size);
+  }
+
+  listContainers(opts: ListOptions): Promise<ContainerSummary[]> {
+    return listContainers(this.ctx, opts);
+  }
+
+  async stop(idOrName: string, timeoutSec?: number): Promise<void> {
+    await stopContainer(this.ctx, this.get(idOrName), timeoutSec);
+  }
+
+  async kill(idOrName: string, signal?: string): Promise<void> {
+    await killContainer(this.ctx, this.get(idOrName), signal);
+  }
+
+  /** Docker's restart: stop (without AutoRemove taking it away) if running, start, then `restart`. */
+  async restart(idOrName: string, timeoutSec?: number): Promise<void> {
+    const rec = this.get(idOrName);
+    if (isRunning(rec.state)) {
+      const autoRemove = rec.hostConfig.AutoRemove;
+      rec.hostConfig.AutoRemove = false;
+      try {
+        await stopContainer(this.ctx, rec, timeoutSec);
+      } finally {
+        rec.hostConfig.AutoRemove = autoRemove;
+        await this.ctx.store.save(rec);
+      }
+    }
+    await this.start(rec.id);
+    this.ctx.event(rec, 'restart');
+  }
+
+  async pause(idOrName: string): Promise<void> {
+    const rec = this.get(idOrName);
+    await this.ctx.locks.run(rec.id, () => pauseContainer(this.ctx, rec));
+  }
+
+  async unpause(idOrName: string): Promise<void> {
+    const rec = this.get(idOrName);
+    await this.ctx.locks.run(rec.id, () => unpauseContainer(this.ctx, rec));
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    if (!newName) throw invalidArgument('Neither old nor new names may be empty');
+    const rec = this.get(idOrName);
+    const old = rec.name;
+    await this.ctx.locks.run(rec.id, () => this.ctx.store.rename(rec.id, newName));
+    this.ctx.event(rec, 'rename', { oldName: `/${old}` });
+  }
+
+  /** `DELETE /containers/{id}`: Conflict for a live container without force; force kills it first. */
+  async remove(idOrName: string, opts: { force?: boolean } = {}): Promise<void> {
+    const rec = this.get(idOrName);
+    if (rec.state.status === 'removing') throw conflict(`removal of container ${rec.id} is already in progress`);
+    if (isRunning(rec.state)) {
+      if (!opts.force) refuseLiveRemoval(rec);
+      await markManuallyStopped(this.ctx, rec, true);
+      if (rec.state.status === 'running' || rec.state.status === 'paused') {
+        await signalContainer(this.ctx, rec, SIGKILL);
+        await waitStopped(this.ctx, rec, 30_000);
+      }
+    }
+    await this.ctx.locks.run(rec.id, async () => {
+      if (this.find(rec.id) !== rec) return; // removed meanwhile (AutoRemove raced a user's rm)
+      await destroyContainer(this.ctx, rec);
+    });
+  }
+
+  prune(filters: Map<string, string[]>): Promise<ContainersPruneReport> {
+    return pruneContainers(this.ctx, filters, (id) => this.remove(id));
+  }
+
+  counts(): ContainerCounts {
+    const c: ContainerCounts = { total: 0, running: 0, paused: 0, stopped: 0 };
+    for (const rec of this.ctx.store.list()) {
+      c.total++;
+      if (rec.state.status === 'paused') c.paused++;
+      else if (isRunning(rec.state)) c.running++;
+      else c.stopped++;
+    }
+    return c;
+  }
+
+  /** {@link ImageUsage}: containers using image `id`, running ones first (for rmi's 409). */
+  usersOf(id: Digest): ImageUser[] {
+    return this.ctx.store
+      .list()
+      .filter((r) => r.imageId === id)
+      .map((r) => ({ id: r.id, running: isRunning(r.state) }))
+      .sort((a, b) => Number(b.running) - Number(a.running));
+  }
+
+  /** The containers part of `GET /system/df`: every container with its sizes. */
+  diskUsage(): Promise<ContainerSummary[]> {
+    return listContainers(this.ctx, { all: true, size: true });
+  }
+
+  /** Daemon shutdown: stop watching; containers keep running (live restore picks them up). */
+  async close(): Promise<void> {
+    for (const rec of this.ctx.store.list()) this.ctx.forget(rec.id);
+  }
+}

@@ -1,0 +1,83 @@
+import { promises as fs } from 'node:fs';
+import type { ContainerRecord } from '../../../core/containers/container.js';
+import { ZERO_TIME } from '../../../core/containers/container.js';
+import { readExit } from '../../../plugins/shim/read-exit.js';
+import { shimAlive, watchExit } from './exit-watcher.js';
+import type { LifecycleService } from './lifecycle-service.js';
+import { destroyContainer } from './remove-container.js';
+import { releaseRun } from './start-container.js';
+
+const exists = (p: string) =>
+  fs.access(p).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Whether a stopped container comes back when the daemon starts (moby restore: a fresh restart
+ * manager's decision, for containers started before): `always` even if the user stopped it,
+ * `unless-stopped` unless they did, `on-failure` after a failure.
+ */
+export function restartsOnDaemonStart(rec: ContainerRecord): boolean {
+  if (rec.state.startedAt === ZERO_TIME) return false;
+  const name = rec.hostConfig.RestartPolicy?.Name ?? 'no';
+  if (name === 'always') return true;
+  if (name === 'unless-stopped') return !rec.hasBeenManuallyStopped;
+  if (name === 'on-failure') return rec.state.exitCode !== 0;
+  return false;
+}
+
+/** One container at daemon start. Returns true when it should be started again. */
+async function restoreOne(svc: LifecycleService, rec: ContainerRecord): Promise<boolean> {
+  const ctx = svc.ctx;
+  const s = rec.state.status;
+  if (s === 'removing') {
+    await destroyContainer(ctx, rec);
+    return false;
+  }
+  if (s === 'running' || s === 'paused') {
+    const stateDir = ctx.shimStateDir(rec.id);
+    const exit = await readExit(stateDir).catch(() => undefined);
+    if (exit) svc.onRunEnded(rec, { kind: 'exit', exit });
+    else if (await shimAlive(stateDir)) {
+      // Still running under its shim: only the watch is re-armed (it also re-checks at once).
+      ctx.watches.set(
+        rec.id,
+        watchExit(stateDir, (w) => svc.onRunEnded(rec, w)),
+      );
+    } else svc.onRunEnded(rec, { kind: 'lost' });
+    return false;
+  }
+  if (s === 'restarting') {
+    // The daemon died during the restart delay: the exit is recorded, the start is due.
+    return true;
+  }
+  // created/exited/dead: release what a start the daemon did not finish may have left.
+  if (await exists(ctx.bundleDir(rec.id))) await releaseRun(ctx, rec);
+  return restartsOnDaemonStart(rec);
+}
+
+/**
+ * Live restore at daemon start: containers whose shim still runs keep running (their exit watch
+ * is re-armed); exits that happened while the daemon was down are recorded (restart policies and
+ * AutoRemove apply); removals cut short are finished; containers their restart policy brings
+ * back are started in the background, after every record is settled.
+ */
+export async function restoreContainers(svc: LifecycleService): Promise<void> {
+  const due: ContainerRecord[] = [];
+  for (const rec of svc.list()) {
+    try {
+      if (await restoreOne(svc, rec)) due.push(rec);
+    } catch (err) {
+      svc.ctx.log.error('restoring container failed', { id: rec.id, err });
+    }
+  }
+  for (const rec of due) {
+    void svc.ctx.locks
+      .run(rec.id, async () => {
+        if (rec.state.status === 'restarting') rec.state = { ...rec.state, status: 'exited' };
+      })
+      .then(() => svc.restartByPolicy(rec.id))
+      .catch((err) => svc.ctx.log.error('restart at daemon start failed', { id: rec.id, err }));
+  }
+}

@@ -1,0 +1,46 @@
+import { promises as fs } from 'node:fs';
+import type { ContainerRecord } from '../../../core/containers/container.js';
+import { conflict, isKind } from '../../../errdefs/index.js';
+import type { LifecycleContext } from './lifecycle-context.js';
+import { releaseRun } from './start-container.js';
+import { isRunning } from './status-text.js';
+
+/** Docker's refusal to remove a live container without force (moby cleanupContainer). */
+export function refuseLiveRemoval(rec: ContainerRecord): never {
+  const state = rec.state.status;
+  let procedure = 'Stop the container before attempting removal or force remove';
+  if (state === 'paused') procedure = `Unpause and then ${procedure.toLowerCase()}`;
+  throw conflict(`You cannot remove a ${state} container ${rec.id}. ${procedure}`);
+}
+
+/**
+ * Deletes a container that has no process (caller holds its lock and stopped it): the runtime
+ * state, cgroups and rootfs mount of its last run, its snapshot (the rw layer), bundle and shim
+ * dirs, then the record; publishes `destroy` and wakes `removed` waiters.
+ */
+export async function destroyContainer(ctx: LifecycleContext, rec: ContainerRecord): Promise<void> {
+  if (isRunning(rec.state) && rec.state.status !== 'restarting') throw conflict(`container ${rec.id} is still running`);
+  // In memory only (as dockerd's RemovalInProgress): a crash part-way leaves a stopped record
+  // whose next removal skips what is already gone.
+  const before = rec.state;
+  rec.state = { ...rec.state, status: 'removing' };
+  ctx.forget(rec.id);
+  try {
+    await releaseRun(ctx, rec);
+    const snapshot = ctx.deps.snapshots.remove(rec.snapshotKey).catch((err) => {
+      if (!isKind(err, 'NotFound')) throw err;
+    });
+    await Promise.all([
+      snapshot,
+      fs.rm(ctx.bundleDir(rec.id), { recursive: true, force: true }),
+      fs.rm(ctx.shimStateDir(rec.id), { recursive: true, force: true }),
+    ]);
+    // The record goes last: while any of the above fails, the container still exists to retry.
+    await ctx.store.remove(rec.id);
+  } catch (err) {
+    rec.state = before;
+    throw err;
+  }
+  ctx.event(rec, 'destroy');
+  ctx.listeners.emitRemoved(rec.id);
+}

@@ -1,0 +1,135 @@
+/**
+ * inspect and ps compared field by field with a private real dockerd (20.10) for the same
+ * `docker create` / `docker run` lines: same keys in the same order, same values wherever the
+ * value does not depend on the engine (ids, times, host paths, pids) or on networking (the
+ * oracle runs without a bridge; networking is its own issue).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type RealDockerd, startRealDockerd } from '../helpers/real-dockerd.js';
+import type { TestDaemon } from '../helpers/wharfd.js';
+import { busyboxArchive, cleanupFixture, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+
+after(cleanupFixture);
+
+type Json = Record<string, unknown>;
+
+interface Engine {
+  docker(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+async function inspectBoth(engines: Engine[], args: string[], name: string): Promise<Json[]> {
+  const out: Json[] = [];
+  for (const e of engines) {
+    const r = await e.docker([...args.slice(0, 1), '--name', name, ...args.slice(1)]);
+    assert.equal(r.code, 0, r.stderr);
+    const i = await e.docker(['inspect', name]);
+    assert.equal(i.code, 0, i.stderr);
+    out.push((JSON.parse(i.stdout) as Json[])[0]!);
+  }
+  return out;
+}
+
+const keys = (o: unknown) => Object.keys(o as Json);
+const pick = (o: Json, ks: string[]) => Object.fromEntries(ks.map((k) => [k, o[k]]));
+
+function compare(ours: Json, real: Json): void {
+  assert.deepEqual(keys(ours), keys(real), 'top-level fields and their order');
+  const same = ['Path', 'Args', 'Image', 'Name', 'RestartCount', 'Driver', 'Platform', 'MountLabel', 'ProcessLabel', 'AppArmorProfile', 'ExecIDs', 'Mounts'];
+  assert.deepEqual(pick(ours, same), pick(real, same));
+  const st = ['Status', 'Running', 'Paused', 'Restarting', 'OOMKilled', 'Dead', 'ExitCode', 'Error'];
+  assert.deepEqual(keys(ours.State), keys(real.State));
+  assert.deepEqual(pick(ours.State as Json, st), pick(real.State as Json, st));
+  assert.deepEqual(ours.HostConfig, real.HostConfig, 'HostConfig');
+  const oc = { ...(ours.Config as Json) };
+  const rc = { ...(real.Config as Json) };
+  // The oracle runs with --bridge none, which makes dockerd set NetworkDisabled.
+  delete rc.NetworkDisabled;
+  if (oc.Hostname === (ours.Id as string).slice(0, 12)) oc.Hostname = (real.Id as string).slice(0, 12);
+  assert.deepEqual(oc, rc, 'Config');
+  assert.deepEqual(keys(ours.Config), keys(rc), 'Config field order');
+  const og = ours.GraphDriver as { Name: string; Data: Json };
+  const rg = real.GraphDriver as { Name: string; Data: Json };
+  assert.equal(og.Name, rg.Name);
+  assert.deepEqual(keys(og.Data), keys(rg.Data));
+  assert.deepEqual(keys(ours.NetworkSettings), keys(real.NetworkSettings), 'NetworkSettings fields');
+  assert.deepEqual(keys((ours.NetworkSettings as Json).Networks), keys((real.NetworkSettings as Json).Networks));
+  for (const p of ['ResolvConfPath', 'HostnamePath', 'HostsPath', 'LogPath']) {
+    assert.equal((ours[p] as string) === '', (real[p] as string) === '', `${p} set in both or neither`);
+  }
+}
+
+describe('inspect and ps against real dockerd', () => {
+  let d: TestDaemon;
+  let real: RealDockerd;
+  before(async () => {
+    [d, real] = await Promise.all([startDaemonWithBusybox(), startRealDockerd()]);
+    const r = await real.docker(['load', '-i', await busyboxArchive()]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    for (const e of [d, real] as Engine[]) {
+      const ids = (await e.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+      if (ids.length) await e.docker(['rm', '-f', ...ids]);
+    }
+    await Promise.allSettled([d?.destroy(), real?.stop()]);
+  });
+
+  it('a created container', async () => {
+    const [ours, theirs] = await inspectBoth([d, real], ['create', 'busybox', 'sleep', '100'], 'i-created');
+    compare(ours!, theirs!);
+  });
+
+  it('a running container with many options', async () => {
+    const args = [
+      'run',
+      '-d',
+      '--restart',
+      'on-failure:3',
+      '-m',
+      '64m',
+      '--cpus',
+      '0.5',
+      '-e',
+      'A=1',
+      '-w',
+      '/tmp',
+      '-u',
+      'nobody',
+      '--label',
+      'a=b',
+      '--stop-signal',
+      'USR1',
+      '--stop-timeout',
+      '3',
+      '--hostname',
+      'h1',
+      '--init',
+      '--network',
+      'none',
+      'busybox',
+      'sleep',
+      '100',
+    ];
+    const [ours, theirs] = await inspectBoth([d, real], args, 'i-running');
+    compare(ours!, theirs!);
+  });
+
+  it('an exited container, and the same ps columns', async () => {
+    const [ours, theirs] = await inspectBoth([d, real], ['run', '-d', '--entrypoint', 'sh', 'busybox', '-c', 'exit 3'], 'i-exited');
+    for (const e of [d, real] as Engine[]) await e.docker(['wait', 'i-exited']);
+    const [o2, t2] = await Promise.all([d, real].map(async (e) => (JSON.parse((await e.docker(['inspect', 'i-exited'])).stdout) as Json[])[0]!));
+    compare(o2!, t2!);
+    assert.ok(ours && theirs);
+    const fmt = '{{.Names}}|{{.Image}}|{{.Command}}|{{.State}}|{{.Labels}}|{{.Networks}}|{{.Mounts}}';
+    const [po, pr] = await Promise.all([d, real].map(async (e) => (await e.docker(['ps', '-a', '--format', fmt])).stdout));
+    const norm = (s: string) =>
+      s
+        .split('\n')
+        .map((l) => l.replace(/\|(bridge|none)\|/, '|NET|'))
+        .sort();
+    assert.deepEqual(norm(po!), norm(pr!));
+    const [so, sr] = await Promise.all([d, real].map(async (e) => (await e.docker(['ps', '-a', '--filter', 'exited=3', '--format', '{{.Names}} {{.Status}}'])).stdout.trim()));
+    assert.equal(so!.replace(/\d+ seconds/, 'N seconds').replace('Less than a second', 'N seconds'), sr!.replace(/\d+ seconds/, 'N seconds').replace('Less than a second', 'N seconds'));
+  });
+});

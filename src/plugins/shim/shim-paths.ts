@@ -2,8 +2,9 @@
  * Where wharf-shim keeps its files. A shim's state dir is per container (or per exec,
  * `<container state dir>/exec-<id>`); see docs/shim-protocol.md, "Invocation".
  */
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Names of the files in a shim's state dir. */
 export const ShimFiles = {
@@ -22,10 +23,12 @@ export const ShimFiles = {
 } as const;
 
 /**
- * The shim binary that `npm run build` produces (dist/wharf-shim). Resolved from this module so
- * it is the same file whether this runs from src/ (tsx) or from dist/ (compiled): both are three
- * levels below the package root.
+ * The shim binary that the build puts beside the compiled tree (`<outDir>/wharf-shim`, normally
+ * dist/wharf-shim). Running from a compiled tree, that is two levels above this module; running
+ * from src/ through tsx there is none, so the package's dist/wharf-shim is used.
  */
 export function defaultShimPath(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/wharf-shim');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const sibling = path.resolve(here, '../../wharf-shim');
+  return existsSync(sibling) ? sibling : path.resolve(here, '../../../dist/wharf-shim');
 }

@@ -10,6 +10,12 @@ import type { ApiCaller, CallOptions } from './api-caller.js';
 import { daemonErrorFromBody } from './daemon-error.js';
 import { type DaemonHost, parseDaemonHost, resolveDaemonHost } from './daemon-host.js';
 import { type HijackedConnection, HttpTransport, readBody } from './http-transport.js';
+import { ContainerArchiveApi } from './container-archive-api.js';
+import { ContainersApi } from './containers-api.js';
+import { EventsApi } from './events-api.js';
+import { ExecApi } from './exec-api.js';
+import { ImagePullApi } from './image-pull-api.js';
+import { DistributionApi } from './distribution-api.js';
 import { ImagesApi } from './images-api.js';
 import { ObjectsApi, SystemApi } from './system-api.js';
 
@@ -39,6 +45,13 @@ export class EngineClient implements ApiCaller {
   readonly system: SystemApi;
   /** Raw inspection of containers, images, networks and volumes. */
   readonly objects: ObjectsApi;
+  readonly containers = new ContainersApi(this);
+  readonly archive = new ContainerArchiveApi(this);
+  readonly exec = new ExecApi(this);
+  readonly events = new EventsApi(this);
+  readonly imagePull = new ImagePullApi(this);
+  /** Push, login and search (pull is imagePull). */
+  readonly distribution = new DistributionApi(this);
   private readonly transport: HttpTransport;
   private negotiated?: Promise<string>;
   private pingResult?: PingResult;

@@ -8,3 +8,9 @@ export { type ImageImportOptions, type ImageListOptions, ImagesApi } from './ima
 export { consumeJSONMessages, JSONMessageError, messageError, readJSONMessages } from './json-messages.js';
 export { demuxStream, encodeFrame, FrameDemuxer, type FrameSink, STDERR, STDIN, STDOUT, SYSTEMERR } from './stdcopy.js';
 export { ObjectsApi, type RawObject, SystemApi } from './system-api.js';
+export { type ContainerPathStat, ContainerArchiveApi, decodePathStat, GO_MODE_DIR, GO_MODE_SYMLINK } from './container-archive-api.js';
+export * from './containers-api.js';
+export { EventsApi, type EventsOptions, type RawEvent, readEvents } from './events-api.js';
+export { ExecApi } from './exec-api.js';
+export { ImagePullApi, type ImagePullOptions } from './image-pull-api.js';
+export { type AuthResponse, DistributionApi, type ImagePushOptions, type ImageSearchResult } from './distribution-api.js';

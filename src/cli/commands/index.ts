@@ -6,6 +6,16 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
+import { register as attachCommand } from './attach.js';
+import { register as commitCommand } from './commit.js';
+import { register as containerInspect } from './container-inspect.js';
+import { register as containerPrune } from './container-prune.js';
+import { register as cpCommand } from './cp.js';
+import { register as create } from './create.js';
+import { register as diffCommand } from './diff.js';
+import { register as eventsCommand } from './events.js';
+import { register as execCommand } from './exec.js';
+import { register as exportCommand } from './export.js';
 import { register as history } from './history.js';
 import { register as imageBootstrap } from './image-bootstrap.js';
 import { register as imageInspect } from './image-inspect.js';
@@ -14,12 +24,33 @@ import { register as images } from './images.js';
 import { register as importImage } from './import.js';
 import { register as info } from './info.js';
 import { register as inspect } from './inspect.js';
+import { register as killCommand } from './kill.js';
 import { register as load } from './load.js';
+import { register as buildCommand } from './build.js';
+import { register as logsCommand } from './logs.js';
+import { register as pauseCommand } from './pause.js';
+import { register as portCommand } from './port.js';
+import { register as psCommand } from './ps.js';
+import { register as registryCommand } from './registry.js';
+import { register as renameCommand } from './rename.js';
+import { register as restartCommand } from './restart.js';
+import { register as rmCommand } from './rm.js';
 import { register as rmi } from './rmi.js';
+import { register as run } from './run.js';
 import { register as save } from './save.js';
+import { register as startCommand } from './start.js';
+import { register as statsCommand } from './stats.js';
+import { register as stopCommand } from './stop.js';
 import { register as systemDf } from './system-df.js';
 import { register as tag } from './tag.js';
+import { register as topCommand } from './top.js';
 import { register as version } from './version.js';
+import { register as pullCommand } from './pull.js';
+import { register as pushCommand } from './push.js';
+import { register as loginCommand } from './login.js';
+import { register as logoutCommand } from './logout.js';
+import { register as searchCommand } from './search.js';
+import { register as waitCommand } from './wait.js';
 
 /** Declares one or more commands on the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -39,4 +70,30 @@ export const COMMANDS: readonly RegisterCommand[] = [
   systemDf,
   version,
   imageBootstrap,
+  run,
+  create,
+  startCommand,
+  attachCommand,
+  execCommand,
+  stopCommand,
+  restartCommand,
+  killCommand,
+  pauseCommand,
+  rmCommand,
+  waitCommand,
+  renameCommand,
+  logsCommand,
+  topCommand,
+  portCommand,
+  diffCommand,
+  exportCommand,
+  psCommand,
+  commitCommand,
+  cpCommand,
+  statsCommand,
+  eventsCommand,
+  containerPrune,
+  containerInspect,
+  registryCommand,
+  buildCommand,
 ];

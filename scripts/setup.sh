@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(runc crun iptables busybox-static attr tini debootstrap docker.io skopeo docker-registry hyperfine wrk)
+APT_PACKAGES=(runc crun iptables busybox-static attr tini debootstrap docker.io skopeo docker-registry hyperfine wrk apache2-utils openssl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { TestDaemon } from '../helpers/wharfd.js';
-import { cgroupsOf, cleanupFixture, eventually, mountsOf, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { busyboxArchive, cgroupsOf, cleanupFixture, eventually, mountsOf, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 
 after(cleanupFixture);
 
@@ -39,7 +39,9 @@ describe('container observation: top and stats', () => {
   let d: TestDaemon;
   let id: string;
   before(async () => {
-    d = await startDaemonWithBusybox();
+    // Loaded here, not by the fixture: a failed load must still leave `d` for after() to destroy.
+    d = await startDaemonWithBusybox({ load: false });
+    await ok(d, ['load', '-i', await busyboxArchive()]);
     id = await ok(d, ['run', '-d', '--name', 'obs', '--memory', '64m', '--pids-limit', '40', 'busybox', 'sh', '-c', 'sleep 1000 & sleep 1001 & wait']);
     await ok(d, ['create', '--name', 'obs-created', 'busybox', 'true']);
     // The shell forks its two sleeps right after the start returned.
@@ -47,11 +49,14 @@ describe('container observation: top and stats', () => {
   });
   after(async () => {
     if (!d) return;
-    const ids = (await d.docker(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d.docker(['rm', '-f', ...ids]);
-    assert.deepEqual(await mountsOf(d), []);
-    assert.deepEqual(await cgroupsOf(ids), []);
-    await d.destroy();
+    try {
+      const ids = (await d.docker(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+      if (ids.length) await d.docker(['rm', '-f', ...ids]);
+      assert.deepEqual(await mountsOf(d), []);
+      assert.deepEqual(await cgroupsOf(ids), []);
+    } finally {
+      await d.destroy();
+    }
   });
 
   it('top lists the container processes with ps -ef columns by default', async () => {
@@ -85,7 +90,12 @@ describe('container observation: top and stats', () => {
     assert.equal(r.status, 200);
     assert.ok(r.ms >= 900, `took ${r.ms} ms`);
     const s = JSON.parse(r.body);
-    assert.deepEqual(Object.keys(s), ['read', 'preread', 'pids_stats', 'blkio_stats', 'num_procs', 'storage_stats', 'cpu_stats', 'precpu_stats', 'memory_stats', 'name', 'id']);
+    // `networks` comes last when the container has interfaces of its own besides lo.
+    assert.deepEqual(
+      Object.keys(s).filter((k) => k !== 'networks'),
+      ['read', 'preread', 'pids_stats', 'blkio_stats', 'num_procs', 'storage_stats', 'cpu_stats', 'precpu_stats', 'memory_stats', 'name', 'id'],
+    );
+    for (const n of Object.values<Record<string, number>>(s.networks ?? {})) assert.deepEqual(Object.keys(n), ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped']);
     assert.ok(Date.parse(s.read) - Date.parse(s.preread) >= 900);
     assert.deepEqual(s.pids_stats, { current: 3, limit: 40 });
     assert.equal(s.memory_stats.limit, 64 * 1024 * 1024);

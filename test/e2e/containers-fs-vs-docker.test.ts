@@ -69,9 +69,16 @@ describe('cp, diff, top, stats, commit and events: wharfd against dockerd', () =
 
   before(async () => {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-fs-cmp-'));
-    [real, wharf] = await Promise.all([startRealDockerd(), startDaemonWithBusybox()]);
-    const r = await real.docker(['load', '-i', await busyboxArchive()]);
-    assert.equal(r.code, 0, r.stderr);
+    // Both kept as soon as they run, so that after() stops whichever started when the other failed.
+    const [r, w] = await Promise.allSettled([startRealDockerd(), startDaemonWithBusybox({ load: false })]);
+    if (r.status === 'fulfilled') real = r.value;
+    if (w.status === 'fulfilled') wharf = w.value;
+    if (r.status === 'rejected') throw r.reason;
+    if (w.status === 'rejected') throw w.reason;
+    for (const load of [real.docker(['load', '-i', await busyboxArchive()]), wharf.docker(['load', '-i', await busyboxArchive()])]) {
+      const res = await load;
+      assert.equal(res.code, 0, res.stderr);
+    }
     engines = [
       { name: 'dockerd', socket: real.socketPath, env: real.env, t0: 0, id: '' },
       { name: 'wharfd', socket: wharf.socket, env: wharf.env, t0: 0, id: '' },
@@ -85,12 +92,15 @@ describe('cp, diff, top, stats, commit and events: wharfd against dockerd', () =
   });
 
   after(async () => {
-    for (const e of engines ?? []) {
-      const ids = (await docker(e, ['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await docker(e, ['rm', '-f', ...ids]);
+    try {
+      for (const e of engines ?? []) {
+        const ids = (await docker(e, ['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+        if (ids.length) await docker(e, ['rm', '-f', ...ids]);
+      }
+    } finally {
+      await Promise.all([real?.stop(), wharf?.destroy()]);
+      await fs.rm(tmp, { recursive: true, force: true });
     }
-    await Promise.all([real?.stop(), wharf?.destroy()]);
-    await fs.rm(tmp, { recursive: true, force: true });
   });
 
   /** Runs `f` on both engines and asserts the results are equal. */

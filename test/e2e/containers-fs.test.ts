@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DOCKER, run, type TestDaemon } from '../helpers/wharfd.js';
-import { cleanupFixture, mountsOf, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { busyboxArchive, cleanupFixture, mountsOf, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 
 after(cleanupFixture);
 
@@ -44,20 +44,24 @@ describe('container filesystem: cp, diff, export, commit', () => {
   let d: TestDaemon;
   let tmp: string;
   before(async () => {
-    d = await startDaemonWithBusybox();
+    // Loaded here, not by the fixture: a failed load must still leave `d` for after() to destroy.
+    d = await startDaemonWithBusybox({ load: false });
+    await ok(d, ['load', '-i', await busyboxArchive()]);
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-cp-'));
     await ok(d, ['run', '-d', '--name', 'fs1', '--network', 'none', 'busybox', 'sleep', '1000']);
     await ok(d, ['exec', 'fs1', 'sh', '-c', 'ln -s / /escape; echo inside > /tmp/in; mkdir -p /data/sub; echo deep > /data/sub/f']);
   });
   after(async () => {
-    if (d) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    if (!d) return;
+    try {
       const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
       if (ids.length) await d.docker(['rm', '-f', ...ids]);
       assert.deepEqual(await mountsOf(d), [], 'no mounts left under the data or exec root');
       assert.deepEqual(await fs.readdir(path.join(d.execRoot, 'cp')), [], 'no temporary rootfs mount dirs left');
+    } finally {
       await d.destroy();
     }
-    await fs.rm(tmp, { recursive: true, force: true });
   });
 
   it('copies a file out through a symlink to / and finds the container file, not the host one', async () => {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { DOCKER, type TestDaemon } from '../helpers/wharfd.js';
-import { cleanupFixture, eventually, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { busyboxArchive, cleanupFixture, eventually, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 
 after(cleanupFixture);
 
@@ -25,7 +25,9 @@ describe('docker events', () => {
   let t0: number;
   let id: string;
   before(async () => {
-    d = await startDaemonWithBusybox();
+    // Loaded here, not by the fixture: a failed load must still leave `d` for after() to destroy.
+    d = await startDaemonWithBusybox({ load: false });
+    await ok(d, ['load', '-i', await busyboxArchive()]);
     t0 = unix();
     id = await ok(d, ['run', '--name', 'ev1', 'busybox', 'true']);
     id = await ok(d, ['inspect', '-f', '{{.Id}}', 'ev1']);
@@ -34,9 +36,12 @@ describe('docker events', () => {
   });
   after(async () => {
     if (!d) return;
-    const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d.docker(['rm', '-f', ...ids]);
-    await d.destroy();
+    try {
+      const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+      if (ids.length) await d.docker(['rm', '-f', ...ids]);
+    } finally {
+      await d.destroy();
+    }
   });
 
   it('shows the past create/start/die/destroy of one container, filtered by name, and ends at --until', async () => {

@@ -12,6 +12,15 @@ export interface DaemonConfig {
   runtime: 'runc' | 'crun';
   /** Group that may use the socket (mode 0660), like dockerd's `-G docker`; root only if absent. */
   group?: string;
+  /**
+   * Registries (`host[:port]` or CIDR) that may be reached over plain HTTP or unverified TLS, as
+   * dockerd's `--insecure-registry` (repeatable). Loopback registries are insecure anyway.
+   */
+  insecureRegistries: string[];
+  /** The default bridge's interface (`--bridge-name`); `wharf0`, or `wh-<tag>` for a non-default data root. */
+  bridgeName?: string;
+  /** The default bridge's address and prefix (`--bip`, e.g. `10.200.0.1/24`); chosen free when absent. */
+  bip?: string;
 }
 
 export const DEFAULT_SOCKET = '/run/wharf/wharf.sock';
@@ -34,10 +43,26 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig {
     .option('-l, --log-level <level>', 'debug, info, warn, error or fatal', 'info')
     .option('--runtime <name>', 'OCI runtime: runc or crun', 'runc')
     .option('-G, --group <name>', 'group for the unix socket')
+    // Distribution: registries allowed without verified TLS (loopback always is).
+    .option('--insecure-registry <host>', 'registry reachable over plain HTTP (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    // Networking: the default bridge's interface name and address (dockerd's -b is an existing interface; ours is made).
+    .option('--bridge-name <name>', 'interface name of the default bridge network')
+    .option('--bip <cidr>', 'address and prefix of the default bridge, e.g. 10.200.0.1/24')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   cmd.parse(argv as string[], { from: 'user' });
-  const o = cmd.opts<{ host: string; dataRoot: string; execRoot: string; pidfile?: string; logLevel: string; runtime: string; group?: string }>();
+  const o = cmd.opts<{
+    host: string;
+    dataRoot: string;
+    execRoot: string;
+    pidfile?: string;
+    logLevel: string;
+    runtime: string;
+    group?: string;
+    insecureRegistry: string[];
+    bridgeName?: string;
+    bip?: string;
+  }>();
   if (!isLogLevel(o.logLevel)) throw new InvalidArgumentError(`invalid log level "${o.logLevel}"`);
   if (o.runtime !== 'runc' && o.runtime !== 'crun') throw new InvalidArgumentError(`unknown runtime "${o.runtime}": use runc or crun`);
   const cfg: DaemonConfig = {
@@ -47,7 +72,13 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig {
     pidfile: o.pidfile ?? `${o.execRoot}/wharfd.pid`,
     logLevel: o.logLevel,
     runtime: o.runtime,
+    insecureRegistries: o.insecureRegistry,
   };
   if (o.group) cfg.group = o.group;
+  if (o.bridgeName) {
+    if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(o.bridgeName)) throw new InvalidArgumentError(`invalid --bridge-name "${o.bridgeName}": at most 15 of [a-zA-Z0-9_.-]`);
+    cfg.bridgeName = o.bridgeName;
+  }
+  if (o.bip) cfg.bip = o.bip;
   return cfg;
 }

@@ -16,6 +16,9 @@ import { containerStreamRoutes } from '../server/routes/container-streams.js';
 import { containerRoutes } from '../server/routes/containers.js';
 import { eventRoutes } from '../server/routes/events.js';
 import { imageRoutes } from '../server/routes/images.js';
+import { distributionRoutes, pullHandler } from '../server/routes/distribution.js';
+import { RegistryClient } from '../plugins/registry-client/registry-client.js';
+import { DistributionService } from '../services/distribution/distribution-service.js';
 import { systemDfRoutes } from '../server/routes/system-df.js';
 import { ContainerFilesystem } from '../services/containers/filesystem/container-filesystem.js';
 import { etcFileMounts } from '../services/containers/filesystem/container-rootfs.js';
@@ -29,6 +32,10 @@ import { readDaemonFacts } from '../services/containers/oci-spec/daemon-facts.js
 import { ImageService } from '../services/images/image-service.js';
 import type { ObjectCounts } from '../services/system/system-service.js';
 import type { DaemonConfig } from './config.js';
+import { openNetworking } from './network-wiring.js';
+import { BuildService } from '../builder/build-service.js';
+import { OciRunner } from '../builder/evaluator/oci-runner.js';
+import { buildRoutes } from '../server/routes/build.js';
 
 export interface WireInput {
   config: DaemonConfig;
@@ -61,6 +68,20 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
   const usage: ImageUsage = { usersOf: (id) => imageUsage.usersOf(id) };
   const images = await ImageService.open({ store: imageStore, content, snapshots, usage, events: input.events, log: input.log });
 
+  // --- distribution (registry client; pull, push, login, search) ---
+  // One registry client for the daemon: its connection pools and the scheme each insecure
+  // registry answered on outlive single pulls. Layer-source metadata lives under the data root.
+  const registry = new RegistryClient({ insecureRegistries: input.config.insecureRegistries });
+  const distribution = await DistributionService.open({ images, registry, root: path.join(input.config.dataRoot, 'distribution') });
+  routes.push(...distributionRoutes(distribution));
+  closers.push(() => registry.close());
+
+  // --- network (default bridge, user networks, embedded DNS, published ports) ---
+  // Before the containers: their starts attach to it; told about them once they exist.
+  const network = await openNetworking(input.config, input.log, input.events);
+  routes.push(...network.routes);
+  closers.push(() => network.service.close());
+
   // --- containers (records, lifecycle over runc/crun and wharf-shim; stream routes) ---
   // Runtime state lives under the exec root: shim state dirs `s/`, bundles `b/`, each runtime's
   // private `--root` (never shared with another engine's runc). The shim binary is a config value:
@@ -83,8 +104,18 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
     facts: await readDaemonFacts(),
     execRoot: input.config.execRoot,
     shimPath: process.env.WHARF_SHIM_PATH || defaultShimPath(),
+    network: network.service.containerNetworking,
+  });
+  network.service.setContainers({
+    resolve: (ref) => containers.get(ref),
+    find: (ref) => containers.find(ref),
+    list: () => containers.list(),
+    save: (rec) => containers.ctx.store.save(rec),
+    withLock: (id, fn) => containers.ctx.locks.run(id, fn),
   });
   await restoreContainers(containers);
+  // After the containers' own restore: sandboxes of containers gone meanwhile are removed.
+  await network.service.restore().catch((err) => input.log.error('reconciling container networking failed', { err }));
   imageUsage = containers;
   routes.push(...containerRoutes(containers));
   routes.push(...containerStreamRoutes(new ContainerStreams({ containers, events: input.events })));
@@ -112,7 +143,26 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
   const observer = new ContainerObserver({ containers, events: input.events, memTotal: BigInt(os.totalmem()) });
   routes.push(...containerFsRoutes(filesystem, observer), ...eventRoutes(new EventFeed(input.events)));
 
-  routes.push(...imageRoutes(images), ...systemDfRoutes({ images: () => images.diskUsage(), containers: () => containers.diskUsage() }));
+  routes.push(...imageRoutes(images, pullHandler(distribution)), ...systemDfRoutes({ images: () => images.diskUsage(), containers: () => containers.diskUsage() }));
+
+  // --- builder (POST /build: classic Dockerfile builds) ---
+  // RUN steps run in foreground OCI containers of the default runtime, specs from the same
+  // generator as `run`, under a runtime state root of their own (swept with the scratch dir —
+  // contexts, step mounts, bundles — at start-up); step images go through the image service.
+  const buildScratch = path.join(input.config.execRoot, 'build');
+  const builder = await BuildService.open({
+    images: { service: images, content, snapshots },
+    runner: new OciRunner({
+      runtime: createOciRuntimeCli({ binary: input.config.runtime, root: path.join(input.config.execRoot, 'build-runtime') }),
+      runtimeName: input.config.runtime,
+      networking: network.service.containerNetworking,
+      facts: containers.ctx.deps.facts,
+      bundlesDir: path.join(buildScratch, 'bundles'),
+    }),
+    scratchDir: buildScratch,
+    log: input.log.child({ module: 'builder' }),
+  });
+  routes.push(...buildRoutes(builder));
 
   return {
     routes,

@@ -5,7 +5,7 @@
  */
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
-import { type Credentials } from './config-file.js';
+import type { Credentials } from './config-file.js';
 import { CredentialStore } from './credential-store.js';
 import { INDEX_SERVER } from './registry-auth.js';
 

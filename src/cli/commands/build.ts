@@ -7,7 +7,7 @@ import type { BuildFlags } from '../build/run-build.js';
 function declare(parent: Command, name: string, ctx: CliContext): void {
   const cmd = defineCommand<BuildFlags>(
     parent,
-    { name, usage: '[OPTIONS] PATH | URL | -', description: 'Build an image from a Dockerfile', args: { exactly: 1 } },
+    { name, usage: '[OPTIONS] PATH | -', description: 'Build an image from a Dockerfile', args: { exactly: 1 } },
     async (args, opts) => {
       const { runBuild } = await import('../build/run-build.js');
       await runBuild(ctx, args[0]!, opts);

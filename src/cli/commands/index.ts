@@ -96,4 +96,9 @@ export const COMMANDS: readonly RegisterCommand[] = [
   containerInspect,
   registryCommand,
   buildCommand,
+  pullCommand,
+  pushCommand,
+  loginCommand,
+  logoutCommand,
+  searchCommand,
 ];

@@ -55,12 +55,18 @@ class SearchContext extends FormatContext {
   }
 }
 
+/** The registry a term searches (dockerd's splitReposSearchTerm): `host/…` when host looks like one. */
+function searchDomain(term: string): string {
+  const i = term.indexOf('/');
+  const first = i < 0 ? '' : term.slice(0, i);
+  return i >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+
 async function runSearch(ctx: CliContext, term: string, opts: SearchOptions): Promise<void> {
   const { renderRows } = await import('../format/formatter.js');
   const { registryAuthFor } = await import('../auth/registry-auth.js');
-  const { splitSearchTerm } = await import('../../services/distribution/search.js');
   const limit = opts.limit === undefined ? 0 : Number(opts.limit);
-  const registryAuth = await registryAuthFor(ctx.io.env, splitSearchTerm(term).domain);
+  const registryAuth = await registryAuthFor(ctx.io.env, searchDomain(term));
   const results = await ctx.client().distribution.search(term, { limit, filters: parseFilters(opts.filter), registryAuth });
   const format = opts.format || DEFAULT_SEARCH_TABLE_FORMAT;
   const rows = results.map((r) => new SearchContext(r, opts.trunc));

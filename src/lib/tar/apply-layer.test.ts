@@ -46,6 +46,20 @@ async function apply(tar: Buffer, root: string, opts?: ApplyLayerOptions) {
   return applyLayer(Readable.from([tar]), root, opts);
 }
 
+/** Docker's DiffSize of a tree, by walking it: lstat sizes of non-directories, each inode once. */
+async function walkSize(dir: string): Promise<number> {
+  const seen = new Set<bigint>();
+  let total = 0;
+  for (const e of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isDirectory()) continue;
+    const st = await fs.lstat(path.join(e.parentPath ?? e.path, e.name), { bigint: true });
+    if (seen.has(st.ino)) continue;
+    seen.add(st.ino);
+    total += Number(st.size);
+  }
+  return total;
+}
+
 async function rejectsInvalid(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(p, (e: Error) => {
     assert.ok(isKind(e, 'InvalidArgument'), `expected InvalidArgument, got ${e}`);
@@ -223,7 +237,7 @@ describe('applyLayer: content', () => {
     const zst = spawnSync('zstd', ['-q', '-c'], { input: tar });
     assert.equal(zst.status, 0);
     const c = await apply(zst.stdout, (await sandbox()).root);
-    assert.deepEqual(a, { diffID: sha256(tar), size: tar.length });
+    assert.deepEqual(a, { diffID: sha256(tar), size: tar.length, diffSize: big.length + 1 });
     assert.deepEqual(b, a);
     assert.deepEqual(c, a);
   });
@@ -238,6 +252,34 @@ describe('applyLayer: content', () => {
       },
     });
     await assert.rejects(applyLayer(src, root), /connection reset/);
+  });
+
+  it('reports the DiffSize a walk of the applied tree gives, through replacements and links', async () => {
+    const { root } = await sandbox();
+    const tar = await tarBuffer([
+      file('a', 'x'.repeat(100)),
+      entry('hl', 'link', { linkname: 'a' }), // same inode as a: counted once
+      file('a', 'y'.repeat(7)), // a is replaced: its old inode lives on as hl
+      entry('sl', 'symlink', { linkname: 'a/very/long/target' }), // a symlink counts its target's length
+      entry('d', 'directory'),
+      file('d/one', 'z'.repeat(50)),
+      entry('d/two', 'link', { linkname: 'd/one' }),
+      entry('d2', 'directory'),
+      file('d2/gone', 'q'.repeat(30)),
+      file('d2', 'now a file'), // the directory and what was in it are gone
+      file('e', 'e'.repeat(9)),
+      entry('e', 'directory'), // a directory replaces the file
+      file('e/in', 'i'),
+      file('w', 'w'.repeat(5)),
+      file('.wh.w'), // a whiteout replaces a file
+      entry('dev', 'directory'),
+      entry('dev/null', 'character-device', { devmajor: 1, devminor: 3, mode: 0o666 }),
+      entry('dev/link', 'link', { linkname: 'dev/null' }),
+      file('empty'),
+    ]);
+    const got = await apply(tar, root, { whiteouts: 'overlay' });
+    assert.equal(got.diffSize, await walkSize(root));
+    assert.equal(got.diffSize, 100 + 7 + 'a/very/long/target'.length + 50 + 'now a file'.length + 1);
   });
 
   it('replaces files of an earlier entry and merges directories', async () => {

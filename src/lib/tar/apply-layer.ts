@@ -19,13 +19,29 @@ export interface ApplyLayerOptions {
   whiteouts?: WhiteoutMode;
   /** Receives non-fatal problems (xattrs the filesystem refuses). */
   warn?: (msg: string) => void;
+  /**
+   * false: do not hash the stream (only the DiffSize is returned). For a caller that hashes the very same
+   * bytes itself — the content store ingesting a tee of this stream — so a layer is hashed once,
+   * not twice. Only an uncompressed stream is accepted then: the bytes hashed by the caller must
+   * be exactly the tar that is applied.
+   */
+  digest?: boolean;
 }
 
-export interface ApplyLayerResult {
+export interface ApplyLayerResult extends AppliedSize {
   /** sha256 of the uncompressed tar stream (the OCI diffID). */
   diffID: Digest;
   /** Bytes of the uncompressed tar stream. */
   size: number;
+}
+
+export interface AppliedSize {
+  /**
+   * Docker's DiffSize of what the layer made (the sum of lstat sizes of everything that is not a
+   * directory, hardlinked inodes once): the size of the target directory afterwards when it
+   * started empty, as an overlay upperdir does. Meaningless for 'delete' mode.
+   */
+  diffSize: number;
 }
 
 /**
@@ -46,13 +62,20 @@ export interface ApplyLayerResult {
  * being prepared is simply discarded). The `source` stream is consumed to its end on success and
  * destroyed on failure.
  */
-export async function applyLayer(source: Readable, destDir: string, opts: ApplyLayerOptions = {}): Promise<ApplyLayerResult> {
+export async function applyLayer(source: Readable, destDir: string, opts: ApplyLayerOptions & { digest: false }): Promise<AppliedSize>;
+export async function applyLayer(source: Readable, destDir: string, opts?: ApplyLayerOptions): Promise<ApplyLayerResult>;
+export async function applyLayer(source: Readable, destDir: string, opts: ApplyLayerOptions = {}): Promise<ApplyLayerResult | AppliedSize> {
   const root = path.resolve(destDir);
   const rootMode = await checkRoot(root);
-  const { stream } = await decompressed(source);
-  const digester = new DigestingStream({ highWaterMark: 1 << 20 });
+  const { stream, compression } = await decompressed(source);
+  const hashed = opts.digest !== false;
+  if (!hashed && compression !== 'none') {
+    source.destroy();
+    throw invalidArgument(`invalid layer tar: ${compression} data inside an uncompressed layer`);
+  }
+  const digester = hashed ? new DigestingStream({ highWaterMark: 1 << 20 }) : undefined;
   const extract = createTarExtract();
-  const feed = pipeline(stream, digester, extract as unknown as NodeJS.WritableStream);
+  const feed = digester ? pipeline(stream, digester, extract as unknown as NodeJS.WritableStream) : pipeline(stream, extract as unknown as NodeJS.WritableStream);
   // Observed at once so a failure while an entry is being applied is not an unhandled rejection.
   feed.catch(() => {});
   const applier = new LayerApplier(root, rootMode, opts.whiteouts ?? 'overlay', opts.warn ?? (() => {}));
@@ -73,7 +96,8 @@ export async function applyLayer(source: Readable, destDir: string, opts: ApplyL
     const inputBroke = feedErr !== undefined && errnoCode(feedErr) !== 'ERR_STREAM_PREMATURE_CLOSE';
     throw layerError(inputBroke && !isKind(err, 'InvalidArgument') ? feedErr : err);
   }
-  return { diffID: digester.digest(), size: digester.size };
+  const { diffSize } = applier;
+  return digester ? { diffID: digester.digest(), size: digester.size, diffSize } : { diffSize };
 }
 
 /** Checks that the target is a directory (not a symlink to one) and returns its mode. */

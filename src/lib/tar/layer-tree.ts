@@ -2,6 +2,10 @@ import type { Stats } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { errnoCode, invalidArgument } from '../../errdefs/index.js';
 import { isWithin, parentOf, prefixesOf } from './secure-path.js';
+import { SizeLedger } from './size-ledger.js';
+
+/** Directory time updates in flight at once at the end of a layer. */
+const DIR_TIMES_AT_ONCE = 8;
 
 /**
  * Path-safe access to the directory a layer is applied into. Every path is a clean relative path
@@ -16,6 +20,8 @@ export class LayerTree {
   private readonly setgidDirs = new Set<string>();
   /** Directory mtimes to set once their content is complete: [atime, mtime] in seconds. */
   private readonly dirTimes = new Map<string, [number, number]>();
+  /** DiffSize of what was made here; every removal goes through {@link remove}, which keeps it true. */
+  readonly sizes = new SizeLedger();
 
   constructor(readonly root: string) {}
 
@@ -94,9 +100,11 @@ export class LayerTree {
   async remove(rel: string, isDir: boolean): Promise<void> {
     if (!isDir) {
       await fs.unlink(this.abs(rel));
+      this.sizes.remove(rel, false);
       return;
     }
     await fs.rm(this.abs(rel), { recursive: true, force: true });
+    this.sizes.remove(rel, true);
     this.forget(rel);
   }
 
@@ -111,6 +119,13 @@ export class LayerTree {
    * its mtime, so directory times are only final once the whole layer is in place.
    */
   async applyDirTimes(): Promise<void> {
-    for (const [rel, [atime, mtime]] of this.dirTimes) await fs.lutimes(this.abs(rel), atime, mtime);
+    // Independent calls (a directory's times are not changed by setting another's): a few run at
+    // once instead of one threadpool round trip after the other. All finish before this returns.
+    const todo = [...this.dirTimes];
+    const worker = async () => {
+      for (let e = todo.pop(); e; e = todo.pop()) await fs.lutimes(this.abs(e[0]), e[1][0], e[1][1]);
+    };
+    const done = await Promise.allSettled(Array.from({ length: Math.min(DIR_TIMES_AT_ONCE, todo.length) }, worker));
+    for (const d of done) if (d.status === 'rejected') throw d.reason;
   }
 }

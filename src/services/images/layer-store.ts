@@ -8,7 +8,7 @@ import type { Snapshotter } from '../../core/snapshots/snapshotter.js';
 import { errnoCode, invalidArgument, isKind, unavailable } from '../../errdefs/index.js';
 import { type Digest, isDigest } from '../../lib/digest.js';
 import type { Logger } from '../../lib/logger.js';
-import { applyLayer } from '../../lib/tar/apply-layer.js';
+import { type ApplyLayerOptions, type AppliedSize, applyLayer } from '../../lib/tar/apply-layer.js';
 import type { Descriptor } from '../../spec/oci/image.js';
 import { diffSize } from './diff-size.js';
 import type { GraphDriverView } from './image-inspect.js';
@@ -66,12 +66,26 @@ export class LayerStore {
 
   /** Applies a (decompressed or compressed) layer stream into a fresh parentless snapshot. */
   async stage(source: Readable): Promise<StagedLayer> {
+    const { key, applied } = await this.stageWith(source, (dir, opts) => applyLayer(source, dir, opts));
+    return { key, diffID: applied.diffID, size: applied.diffSize };
+  }
+
+  /**
+   * Like {@link stage}, for an uncompressed tar stream whose bytes the caller hashes itself — a
+   * tee into the content store, whose digest is then the diffID: a layer is hashed once, not
+   * twice. Compressed input is refused (the hashed bytes must be the applied tar).
+   */
+  async stageUnhashed(source: Readable): Promise<Omit<StagedLayer, 'diffID'>> {
+    const { key, applied } = await this.stageWith(source, (dir, opts) => applyLayer(source, dir, { ...opts, digest: false }));
+    return { key, size: applied.diffSize };
+  }
+
+  /** Applies into a fresh snapshot, which starts empty: the apply's DiffSize is the layer's. */
+  private async stageWith<T extends AppliedSize>(source: Readable, apply: (dir: string, opts: ApplyLayerOptions) => Promise<T>): Promise<{ key: string; applied: T }> {
     const key = tempKey(STAGE_PREFIX);
     await this.snapshots.prepare(key);
     try {
-      const dir = this.snapshots.writableDir(key);
-      const { diffID } = await applyLayer(source, dir, { whiteouts: 'overlay', warn: (m) => this.log.warn(m) });
-      return { key, diffID, size: await diffSize(dir) };
+      return { key, applied: await apply(this.snapshots.writableDir(key), { whiteouts: 'overlay', warn: (m) => this.log.warn(m) }) };
     } catch (err) {
       source.destroy();
       await this.discard(key);
@@ -130,11 +144,11 @@ export class LayerStore {
     await this.snapshots.prepare(key, parent);
     try {
       const dir = this.snapshots.writableDir(key);
+      // A fresh snapshot's upperdir starts empty: the apply's DiffSize is the layer's.
       const got = await applyLayer(source, dir, { whiteouts: 'overlay', warn: (m) => this.log.warn(m) });
       if (got.diffID !== layer.diffID) throw invalidArgument(`invalid diffID for layer: expected "${layer.diffID}", got "${got.diffID}"`);
-      const size = await diffSize(dir);
       await this.commitOrReuse(layer.chainID, key);
-      return size;
+      return got.diffSize;
     } catch (err) {
       source.destroy();
       await this.discard(key);

@@ -12,7 +12,9 @@ import { tee } from './tee.js';
  */
 export async function ingestAndStage(content: ContentStore, layers: LayerStore, stream: Readable, lease: BlobLease): Promise<{ blob: BlobInfo; staged: StagedLayer }> {
   const [toStore, toLayer] = tee(stream);
-  const [blob, staged] = await Promise.allSettled([content.ingest(toStore!), layers.stage(toLayer!)]);
+  // Both branches see the same bytes, so the store's digest of them is the layer's diffID: the
+  // applier does not hash them again.
+  const [blob, staged] = await Promise.allSettled([content.ingest(toStore!), layers.stageUnhashed(toLayer!)]);
   if (blob.status === 'fulfilled') lease.add(blob.value);
   // The applier's error explains a failure best; the store only saw its branch cut.
   if (staged.status === 'rejected') throw staged.reason;
@@ -20,5 +22,5 @@ export async function ingestAndStage(content: ContentStore, layers: LayerStore, 
     await layers.discard(staged.value.key);
     throw blob.reason;
   }
-  return { blob: blob.value, staged: staged.value };
+  return { blob: blob.value, staged: { ...staged.value, diffID: blob.value.digest } };
 }

@@ -66,3 +66,5 @@ export type SystemDataUsageResponse = JsonBody<operations['SystemDataUsage']['re
 export type ImagePruneResponse = JsonBody<operations['ImagePrune']['responses'][200]>;
 /** `POST /containers/create` 201 response. */
 export type ContainerCreateResponse = JsonBody<operations['ContainerCreate']['responses'][201]>;
+/** A port of a container as ps lists it (`ContainerSummary.Ports[]`). */
+export type Port = S['Port'];

@@ -4,7 +4,6 @@ import { ZERO_TIME } from '../../../core/containers/container.js';
 import type { ContainerInspectResponse } from '../../../spec/engine/types.js';
 import { directorySize } from './disk-size.js';
 import type { LifecycleContext } from './lifecycle-context.js';
-import { inspectNetworkSettings } from './network-view.js';
 import { isRunning } from './status-text.js';
 
 /** inspect's State (moby container.State JSON). */
@@ -85,6 +84,6 @@ export async function inspectContainer(ctx: LifecycleContext, rec: ContainerReco
   if (size) Object.assign(out, await containerSizes(ctx, rec));
   out.Mounts = [];
   out.Config = rec.config;
-  out.NetworkSettings = inspectNetworkSettings(rec);
+  out.NetworkSettings = ctx.network.inspectSettings(rec);
   return out as ContainerInspectResponse;
 }

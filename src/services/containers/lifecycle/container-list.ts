@@ -4,7 +4,6 @@ import type { Digest } from '../../../lib/digest.js';
 import type { ContainerSummary } from '../../../spec/engine/types.js';
 import { containerSizes } from './container-inspect.js';
 import type { LifecycleContext } from './lifecycle-context.js';
-import { networkName, networksOf } from './network-view.js';
 import { isRunning, statusText } from './status-text.js';
 
 /** Filters `docker ps` accepts (moby daemon/list.go acceptedPsFilterTags). */
@@ -121,11 +120,13 @@ function matches(ctx: LifecycleContext, rec: ContainerRecord, p: Prepared): bool
   if (health && !health.includes('none')) return false;
   if (p.ancestors && !hasAncestor(ctx, rec, p.ancestors)) return false;
   const nets = f.get('network');
-  if (nets && !nets.includes(networkName(rec.hostConfig.NetworkMode))) return false;
+  if (nets && !ctx.network.networkKeys(rec).some((k) => nets.includes(k))) return false;
   const task = f.get('is-task');
   if (task?.includes('true')) return false;
-  // No container publishes ports or mounts volumes yet (networking and volumes issues).
-  if (f.has('publish') || f.has('volume')) return false;
+  const publish = f.get('publish');
+  if (publish && !ctx.network.publishedKeys(rec).some((k) => publish.some((p) => (p.includes('/') ? p : `${p}/tcp`) === k))) return false;
+  // No container mounts volumes yet (volumes issue).
+  if (f.has('volume')) return false;
   const expose = f.get('expose');
   if (expose && !expose.some((e) => e in (rec.config.ExposedPorts ?? {}))) return false;
   const ns = createdMicros(rec);
@@ -145,6 +146,7 @@ function imageColumn(ctx: LifecycleContext, rec: ContainerRecord): string {
 }
 
 function summary(ctx: LifecycleContext, rec: ContainerRecord, now: number): ContainerSummary {
+  const net = ctx.network.summary(rec);
   return {
     Id: rec.id,
     Names: [`/${rec.name}`],
@@ -152,12 +154,12 @@ function summary(ctx: LifecycleContext, rec: ContainerRecord, now: number): Cont
     ImageID: rec.imageId,
     Command: commandOf(rec),
     Created: Math.floor(Date.parse(rec.created) / 1000),
-    Ports: [],
+    Ports: net.Ports,
     Labels: rec.config.Labels ?? {},
     State: rec.state.status,
     Status: statusText(rec.state, now),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' },
-    NetworkSettings: { Networks: networksOf(rec) },
+    NetworkSettings: { Networks: net.Networks },
     Mounts: [],
   } as ContainerSummary;
 }

@@ -67,6 +67,7 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
   const imageConfig = (await ctx.deps.images.readConfig(image)).config ?? undefined;
   const merged = mergeImageConfig(user as ContainerConfig, imageConfig as ContainerConfig | undefined);
   const warnings = validateCreate(merged, h, ctx.deps.facts, [...ctx.deps.runtimes.keys()]);
+  const networkingConfig = ctx.network.prepareCreate(user as ContainerConfig, h, networking);
   const id = generateId();
   const logPath = path.join(ctx.store.dir(id), `${id}-json.log`);
   shimLogOptions(h, logPath);
@@ -80,7 +81,8 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
   try {
     await ctx.deps.snapshots.prepare(id, top, { 'wharf.container': id });
     prepared = true;
-    const etc = await writeEtcFiles(dir, hostname, h);
+    const hostGateway = ctx.network.hostGateway();
+    const etc = await writeEtcFiles(dir, hostname, h, hostGateway ? { hostGateway } : {});
     const rec: ContainerRecord = {
       id,
       name: requested ?? freeName(ctx),
@@ -99,7 +101,7 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
       ...etc,
       runtime: h.Runtime || ctx.deps.defaultRuntime,
     };
-    if (networking) rec.networkingConfig = networking;
+    rec.networkingConfig = networkingConfig;
     await ctx.store.add(rec);
     ctx.event(rec, 'create');
     return { Id: id, Warnings: warnings };

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { ContainerRecord, ContainerStore } from '../../../core/containers/container.js';
 import type { EventBus } from '../../../core/events/events.js';
+import type { ContainerNetworking } from '../../../core/network/container-networking.js';
 import type { ImageRecord } from '../../../core/images/image-store.js';
 import type { OciRuntime } from '../../../core/runtime/runtime.js';
 import type { Snapshotter } from '../../../core/snapshots/snapshotter.js';
@@ -19,6 +20,7 @@ import type { RuntimeHandle } from './container-service.js';
 import type { ExitWatch } from './exit-watcher.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { ListenerRegistry } from './listener-registry.js';
+import { loopbackOnlyNetworking } from './network-view.js';
 import { RestartManager } from './restart-manager.js';
 
 /** The image operations the lifecycle needs (the image service provides them). */
@@ -49,6 +51,11 @@ export interface LifecycleDeps {
   shimPath: string;
   /** How long `start` waits for attach clients to connect to a new shim; default 5 s. */
   shimReadyTimeoutMs?: number;
+  /**
+   * Networking (the network service): sandboxes, ports, DNS. Without it every container but
+   * `--network host` gets a fresh namespace with only `lo` (see network-view.ts).
+   */
+  network?: ContainerNetworking;
 }
 
 /** Short id used in runtime paths: unix socket paths must stay under 108 bytes. */
@@ -61,7 +68,11 @@ export class LifecycleContext {
   private readonly restartManagers = new Map<string, RestartManager>();
   execIds: (containerId: string) => string[] = () => [];
 
-  constructor(readonly deps: LifecycleDeps) {}
+  readonly network: ContainerNetworking;
+
+  constructor(readonly deps: LifecycleDeps) {
+    this.network = deps.network ?? loopbackOnlyNetworking;
+  }
 
   get store(): ContainerStore {
     return this.deps.store;

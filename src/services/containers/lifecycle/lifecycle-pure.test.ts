@@ -81,7 +81,7 @@ describe('etc files', () => {
     assert.equal(resolvConfContent('nameserver ::1\nnameserver fe80::1\n', {}), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
     assert.equal(
       resolvConfContent('nameserver 10.0.0.2\nsearch a\n', { Dns: ['1.1.1.1'], DnsSearch: ['b.c'], DnsOptions: ['ndots:2'] }),
-      'nameserver 1.1.1.1\nsearch b.c\noptions ndots:2\n',
+      'search b.c\nnameserver 1.1.1.1\noptions ndots:2\n',
     );
     assert.equal(resolvConfContent('nameserver 127.0.0.1\n', { NetworkMode: 'host' }), 'nameserver 127.0.0.1\n');
   });

@@ -1,10 +1,12 @@
 /**
- * The network part of inspect and ps until the networking issue lands: every container either
- * shares the host's network (`--network host`) or has a private namespace with only `lo`
- * (`none`, and for now also `default`/`bridge`). So endpoints are reported honestly: the network
- * the user asked for, no address, no gateway.
+ * The lifecycle's networking when no network service is wired (unit tests of the lifecycle):
+ * every container either shares the host's network (`--network host`) or gets a fresh namespace
+ * from the runtime with only `lo`. Endpoints are reported honestly: the network the user asked
+ * for, no address, no gateway. The daemon wires the real implementation (services/network).
  */
 import type { ContainerRecord } from '../../../core/containers/container.js';
+import type { ContainerNetworking } from '../../../core/network/container-networking.js';
+import { notFound } from '../../../errdefs/index.js';
 
 /** The network name Docker lists a container under for its NetworkMode. */
 export function networkName(mode: string | undefined): string {
@@ -32,21 +34,19 @@ export function emptyEndpoint(): Record<string, unknown> {
 }
 
 /** `NetworkSettings.Networks`. */
-export function networksOf(rec: ContainerRecord): Record<string, Record<string, unknown>> {
+function networksOf(rec: ContainerRecord): Record<string, Record<string, unknown>> {
   return { [networkName(rec.hostConfig.NetworkMode)]: emptyEndpoint() };
 }
 
 /** inspect's NetworkSettings (moby api/types NetworkSettings order). */
-export function inspectNetworkSettings(rec: ContainerRecord): Record<string, unknown> {
-  const ports: Record<string, null> = {};
-  for (const p of Object.keys(rec.config.ExposedPorts ?? {})) ports[p] = null;
+function inspectNetworkSettings(rec: ContainerRecord): Record<string, unknown> {
   return {
     Bridge: '',
     SandboxID: '',
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
-    Ports: ports,
+    Ports: {},
     SandboxKey: '',
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
@@ -61,3 +61,20 @@ export function inspectNetworkSettings(rec: ContainerRecord): Record<string, unk
     Networks: networksOf(rec),
   };
 }
+
+/** {@link ContainerNetworking} without a network subsystem: `lo` only (or the host's network). */
+export const loopbackOnlyNetworking: ContainerNetworking = {
+  prepareCreate: (_request, _h, networking) => networking ?? { EndpointsConfig: {} },
+  // As Docker, an unknown network fails the start, not the create.
+  attach: async (rec) => {
+    const mode = rec.hostConfig.NetworkMode ?? 'default';
+    if (!['default', 'bridge', 'none', 'host', ''].includes(mode)) throw notFound(`network ${mode} not found`);
+    return { etc: {} };
+  },
+  detach: async () => undefined,
+  hostGateway: () => undefined,
+  inspectSettings: inspectNetworkSettings,
+  summary: (rec) => ({ Ports: [], Networks: networksOf(rec) }),
+  networkKeys: (rec) => [networkName(rec.hostConfig.NetworkMode)],
+  publishedKeys: () => [],
+};

@@ -22,7 +22,8 @@ export type ExitCallback = (rec: ContainerRecord, watched: WatchedExit) => void;
 
 /**
  * Releases what a run holds on the host: the runtime's state (delete --force also kills a
- * leftover init), the cgroup dirs runc/crun leave, and the rootfs mount. Idempotent.
+ * leftover init), the cgroup dirs runc/crun leave, its networking (namespace, veths, addresses,
+ * published ports) and the rootfs mount. Idempotent.
  */
 export async function releaseRun(ctx: LifecycleContext, rec: ContainerRecord): Promise<void> {
   const rt = ctx.runtimeOf(rec);
@@ -30,7 +31,11 @@ export async function releaseRun(ctx: LifecycleContext, rec: ContainerRecord): P
     if (await exists(path.join(rt.root, rec.id))) {
       await rt.runtime.delete(rec.id, { force: true }).catch((err) => ctx.log.warn('runtime delete failed', { id: rec.id, err }));
     }
-    await removeCgroupPath(ctx.cgroupsPath(rec), rec.hostConfig.CgroupParent || ctx.deps.facts.cgroupParent);
+    // After the delete: no process of the run is left in the namespace being removed.
+    await Promise.all([
+      removeCgroupPath(ctx.cgroupsPath(rec), rec.hostConfig.CgroupParent || ctx.deps.facts.cgroupParent),
+      ctx.network.detach(rec).catch((err) => ctx.log.warn('releasing the network failed', { id: rec.id, err })),
+    ]);
   };
   // In parallel: the runtime's delete never touches the rootfs, and unmounting it from the
   // host's namespace does not depend on the runtime's state. The overlay is detached from the
@@ -44,12 +49,18 @@ const exists = (p: string) =>
     () => false,
   );
 
-/** Mounts the rootfs snapshot on the bundle and writes config.json from the spec generator. */
+/**
+ * Sets up the run's networking, mounts the rootfs snapshot on the bundle and writes config.json
+ * from the spec generator. The caller releases the run (networking included) on failure.
+ */
 async function prepareBundle(ctx: LifecycleContext, rec: ContainerRecord): Promise<string> {
   const bundle = ctx.bundleDir(rec.id);
   const rootfs = ctx.rootfsDir(rec.id);
   await fs.mkdir(rootfs, { recursive: true, mode: 0o700 });
-  await writeEtcFiles(ctx.store.dir(rec.id), rec.config.Hostname ?? short(rec.id), rec.hostConfig);
+  const net = await ctx.network.attach(rec);
+  // `--network container:X` takes X's hostname too, as Docker records it.
+  if (net.etc.shareFrom) rec.config.Hostname = net.etc.shareFrom.hostname;
+  await writeEtcFiles(ctx.store.dir(rec.id), rec.config.Hostname ?? short(rec.id), rec.hostConfig, net.etc);
   // A mount left by a run the daemon did not see end (crash mid-start) would be stacked on.
   if (await isMountpoint(rootfs)) await unmountAll(rootfs);
   // The overlay is mounted in the daemon's (the host's) mount namespace so it outlives the daemon:
@@ -63,6 +74,7 @@ async function prepareBundle(ctx: LifecycleContext, rec: ContainerRecord): Promi
     daemon: ctx.deps.facts,
     etcFiles: { hostsPath: rec.hostsPath, hostnamePath: rec.hostnamePath, resolvConfPath: rec.resolvConfPath },
     userDb: await readUserDb(rootfs),
+    ...(net.netnsPath ? { joinNamespaces: { network: net.netnsPath } } : {}),
   });
   await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
   return bundle;

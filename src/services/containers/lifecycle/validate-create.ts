@@ -1,4 +1,4 @@
-import { invalidArgument, notFound } from '../../../errdefs/index.js';
+import { invalidArgument } from '../../../errdefs/index.js';
 import type { ContainerConfig, HostConfig } from '../../../spec/engine/types.js';
 import { resolveResources } from '../oci-spec/resources.js';
 import type { DaemonFacts } from '../oci-spec/spec-input.js';
@@ -35,7 +35,8 @@ export function validateRestartPolicy(h: HostConfig): void {
  * Checks a create request the way dockerd's verifyContainerSettings does, before anything is
  * allocated: restart policy, stop signal and timeout, runtime name, resources (memory ≥ 6 MB,
  * CPUs in range, cpuset, swap…; through the spec generator's own validation so the two never
- * disagree). Returns the warnings create reports.
+ * disagree). Networking is checked by the network subsystem (ctx.network.prepareCreate).
+ * Returns the warnings create reports.
  */
 export function validateCreate(c: ContainerConfig, h: HostConfig, facts: DaemonFacts, runtimes: readonly string[]): string[] {
   validateRestartPolicy(h);
@@ -46,11 +47,6 @@ export function validateCreate(c: ContainerConfig, h: HostConfig, facts: DaemonF
   if (h.Runtime && !runtimes.includes(h.Runtime)) throw invalidArgument(`Unknown runtime specified ${h.Runtime}`);
   if ((h.OomScoreAdj ?? 0) < -1000 || (h.OomScoreAdj ?? 0) > 1000) {
     throw invalidArgument(`Invalid value ${h.OomScoreAdj}, range for oom score adj is [-1000, 1000]`);
-  }
-  const mode = h.NetworkMode ?? 'default';
-  if (!['default', 'bridge', 'none', 'host', ''].includes(mode)) {
-    // Other networks (user-defined, container:<id>) come with the networking issue.
-    throw notFound(`network ${mode} not found`);
   }
   return resolveResources(h, facts).warnings;
 }

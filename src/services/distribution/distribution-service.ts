@@ -1,0 +1,99 @@
+/**
+ * The distribution use cases behind the Engine API — pull, push, login, search — with no HTTP in
+ * them: requests arrive as parsed values plus the raw `X-Registry-Auth` header, progress leaves
+ * through a message sink.
+ */
+import path from 'node:path';
+import { invalidArgument } from '../../errdefs/index.js';
+import { isDigest } from '../../lib/digest.js';
+import type { RegistryClient } from '../../plugins/registry-client/registry-client.js';
+import { familiarName, type NamedReference, parseNormalizedNamed, withDigest, withTag } from '../../spec/reference.js';
+import type { ImageService } from '../images/image-service.js';
+import { DistributionMetadata } from './distribution-metadata.js';
+import { type LoginResult, login } from './login.js';
+import { parsePlatform } from './manifest-resolve.js';
+import type { MessageSink } from './progress.js';
+import { translatePullError } from './pull-errors.js';
+import { pullImage } from './puller.js';
+import { pushImage } from './pusher.js';
+import { type AuthConfigWire, credentialsFrom, decodeRegistryAuth } from './registry-auth-header.js';
+import { type SearchResult, searchImages } from './search.js';
+
+export interface DistributionServiceDeps {
+  images: ImageService;
+  registry: RegistryClient;
+  metadata: DistributionMetadata;
+}
+
+export interface PullParams {
+  fromImage: string;
+  /** A tag or a digest; empty with a name-only `fromImage` pulls every tag. */
+  tag?: string;
+  /** `os[/arch[/variant]]`. */
+  platform?: string;
+  registryAuth?: string | string[];
+  signal?: AbortSignal;
+}
+
+export interface PushParams {
+  name: string;
+  tag?: string;
+  registryAuth?: string | string[];
+}
+
+export interface SearchParams {
+  term: string;
+  limit?: number;
+  filters?: Map<string, string[]>;
+  registryAuth?: string | string[];
+}
+
+/** dockerd's reading of `fromImage` + `tag`: the tag may be a digest. */
+export function pullReference(fromImage: string, tag: string | undefined): NamedReference {
+  let ref = parseNormalizedNamed(fromImage);
+  if (tag) ref = isDigest(tag) ? withDigest(ref, tag) : withTag(ref, tag);
+  return ref;
+}
+
+export class DistributionService {
+  constructor(private readonly deps: DistributionServiceDeps) {}
+
+  /** Builds the service with its metadata file under `root` (`<data-root>/distribution`). */
+  static async open(deps: Omit<DistributionServiceDeps, 'metadata'> & { root: string }): Promise<DistributionService> {
+    const metadata = await DistributionMetadata.open(path.join(deps.root, 'v2-metadata.json'));
+    return new DistributionService({ images: deps.images, registry: deps.registry, metadata });
+  }
+
+  async pull(p: PullParams, out: MessageSink): Promise<void> {
+    const ref = pullReference(p.fromImage, p.tag);
+    const credentials = credentialsFrom(decodeRegistryAuth(p.registryAuth));
+    const platform = parsePlatform(p.platform);
+    if (ref.tag !== undefined || ref.digest !== undefined) {
+      await pullImage(this.deps, { ref, credentials, platform, signal: p.signal }, out);
+      return;
+    }
+    // `docker pull --all-tags`: every tag the repository lists.
+    const tags = await this.deps.registry
+      .repository(ref.domain, ref.path, credentials)
+      .tags()
+      .catch((err) => {
+        throw translatePullError(err, ref);
+      });
+    if (tags.length === 0) throw invalidArgument(`no tags available for ${familiarName(ref)}`);
+    for (const t of tags.sort()) await pullImage(this.deps, { ref: withTag(ref, t), credentials, platform, signal: p.signal }, out);
+  }
+
+  push(p: PushParams, out: MessageSink): Promise<void> {
+    const credentials = credentialsFrom(decodeRegistryAuth(p.registryAuth));
+    return pushImage(this.deps, { name: p.name, tag: p.tag, credentials }, out);
+  }
+
+  login(body: AuthConfigWire): Promise<LoginResult> {
+    return login(this.deps.registry, body);
+  }
+
+  search(p: SearchParams): Promise<SearchResult[]> {
+    const credentials = credentialsFrom(decodeRegistryAuth(p.registryAuth));
+    return searchImages(this.deps.registry, { term: p.term, limit: p.limit, filters: p.filters, credentials });
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Pulls that must fail cleanly: a blob that does not match its digest, a registry killed in the
+ * middle of a download (then restarted: the retry succeeds), Docker Hub unreachable, malformed
+ * and oversized manifests; and the formats a pull must accept: a manifest list narrowed to this
+ * platform, an OCI manifest with a zstd layer. "Cleanly" is checked on disk: after a failure the
+ * daemon holds exactly the blobs and snapshots it held before, and no ingest temp file.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import zlib from 'node:zlib';
+import { EngineClient, readJSONMessages } from '../../src/client/index.js';
+import { sha256 } from '../../src/lib/digest.js';
+import { FakeRegistry } from '../../src/plugins/registry-client/fake-registry.js';
+import { layerTar, makeImage, pseudoRandom, type TestImage } from '../../src/services/images/testsuite.js';
+import { startWharfd, type TestDaemon } from '../helpers/wharfd.js';
+import { layeredImage, loadImages, type RegistryProcess, startRegistry, storeState } from './distribution-fixtures.js';
+import { lines } from './images-fixtures.js';
+
+const V2 = 'application/vnd.docker.distribution.manifest.v2+json';
+const OCI = 'application/vnd.oci.image.manifest.v1+json';
+
+/** Puts `img` into the fake registry with its layers compressed (gzip, or zstd for OCI). */
+function publish(reg: FakeRegistry, repo: string, tag: string, img: TestImage, format: 'docker' | 'oci-zstd' = 'docker'): { manifest: Buffer; layers: string[] } {
+  const compress = (b: Buffer) => (format === 'docker' ? zlib.gzipSync(b) : spawnSync('zstd', ['-q', '-c'], { input: b }).stdout);
+  const blobs = img.layers.map(compress);
+  const layerType = format === 'docker' ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+zstd';
+  const layers = blobs.map((b) => reg.putBlob(repo, b));
+  reg.putBlob(repo, img.config);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: format === 'docker' ? V2 : OCI,
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: img.id, size: img.config.length },
+      layers: blobs.map((b, i) => ({ mediaType: layerType, digest: layers[i], size: b.length })),
+    }),
+  );
+  reg.putManifest(repo, tag, manifest, format === 'docker' ? V2 : OCI);
+  return { manifest, layers };
+}
+
+describe('pull failures leave nothing behind (fake registry)', () => {
+  let w: TestDaemon;
+  const reg = new FakeRegistry();
+  let img: TestImage;
+
+  before(async () => {
+    [w] = await Promise.all([startWharfd(), reg.start()]);
+    img = makeImage([await layerTar({ 'base.bin': pseudoRandom(200_000, 'base') }), await layerTar({ 'top.bin': pseudoRandom(300_000, 'top') })]);
+  });
+  after(async () => {
+    await Promise.all([w?.destroy(), reg.stop()]);
+  });
+
+  it('refuses a layer whose content does not match its digest, and stores none of the pull', async () => {
+    const { layers } = publish(reg, 'bad/img', '1', img);
+    const real = reg.blobs.get(layers[1]!)!;
+    // Same length, one flipped byte past the gzip header: the stream still inflates for a while.
+    const evil = Buffer.from(real);
+    evil[real.length - 20] = evil[real.length - 20]! ^ 0xff;
+    reg.corrupt.set(layers[1]!, evil);
+    const before = await storeState(w);
+    const r = await w.docker(['pull', `${reg.host}/bad/img:1`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`filesystem layer verification failed for digest ${layers[1]}`));
+    assert.deepEqual(await storeState(w), before);
+    assert.equal((await w.docker(['image', 'inspect', `${reg.host}/bad/img:1`])).code, 1);
+    reg.corrupt.delete(layers[1]!);
+    const retry = await w.docker(['pull', `${reg.host}/bad/img:1`]);
+    assert.equal(retry.code, 0, retry.stderr);
+  });
+
+  it('refuses a config that does not match its digest', async () => {
+    const other = makeImage(img.layers, { comment: 'other config' });
+    publish(reg, 'bad/config', '1', other);
+    reg.corrupt.set(other.id, Buffer.from(other.config.toString().replace('other', 'OTHER')));
+    const r = await w.docker(['pull', `${reg.host}/bad/config:1`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`image config verification failed for digest ${other.id}`));
+  });
+
+  it('a connection cut mid-blob is a clear error, and nothing half-written remains', async () => {
+    const third = makeImage([await layerTar({ 'cut.bin': pseudoRandom(2_000_000, 'cut') })]);
+    const { layers } = publish(reg, 'cut/img', '1', third);
+    reg.truncate.set(layers[0]!, 100_000);
+    const before = await storeState(w);
+    const r = await w.docker(['pull', `${reg.host}/cut/img:1`]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim(), `Get "${reg.url}/v2/cut/img/blobs/${layers[0]}": unexpected EOF`);
+    assert.deepEqual(await storeState(w), before);
+  });
+
+  it('refuses malformed and oversized manifests with plain HTTP errors', async () => {
+    reg.putManifest('bad/manifest', '1', Buffer.from('{"schemaVersion":2,"config":{"digest":"nope"}'), V2);
+    const r = await w.docker(['pull', `${reg.host}/bad/manifest:1`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Error response from daemon: invalid manifest: /);
+    reg.putManifest('bad/manifest', '2', Buffer.alloc(5 << 20, 0x20), V2);
+    const big = await w.docker(['pull', `${reg.host}/bad/manifest:2`]);
+    assert.equal(big.code, 1);
+    assert.match(big.stderr, /manifest too big/);
+  });
+
+  it('narrows a manifest list to linux/amd64 and records the list’s digest', async () => {
+    const one = makeImage([img.layers[0]!], { comment: 'multi' });
+    const { manifest } = publish(reg, 'multi/img', 'amd64-only', one);
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+        manifests: [
+          { mediaType: V2, digest: sha256('not here'), size: 10, platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } },
+          { mediaType: V2, digest: sha256(manifest), size: manifest.length, platform: { architecture: 'amd64', os: 'linux' } },
+        ],
+      }),
+    );
+    const indexDigest = reg.putManifest('multi/img', 'latest', index, 'application/vnd.docker.distribution.manifest.list.v2+json');
+    const r = await w.docker(['pull', `${reg.host}/multi/img`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.includes(`Digest: ${indexDigest}`));
+    const ids = await w.docker(['image', 'inspect', '-f', '{{.Id}} {{json .RepoDigests}}', `${reg.host}/multi/img`]);
+    assert.equal(ids.stdout.trim(), `${one.id} ${JSON.stringify([`${reg.host}/multi/img@${indexDigest}`])}`);
+    const none = await w.docker(['pull', '--platform', 'linux/s390x', `${reg.host}/multi/img`]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no matching manifest for linux\/s390x in the manifest list entries/);
+  });
+
+  it('pulls an OCI manifest with a zstd-compressed layer', async () => {
+    const z = makeImage([await layerTar({ 'z.txt': 'zstd layer\n' })], { comment: 'zstd' });
+    publish(reg, 'oci/zstd', '1', z, 'oci-zstd');
+    const r = await w.docker(['pull', `${reg.host}/oci/zstd:1`]);
+    assert.equal(r.code, 0, r.stderr);
+    const inspect = await w.docker(['image', 'inspect', '-f', '{{.Id}} {{json .RootFS.Layers}}', `${reg.host}/oci/zstd:1`]);
+    assert.equal(inspect.stdout.trim(), `${z.id} ${JSON.stringify(z.diffIDs)}`);
+  });
+
+  it('Docker Hub unreachable: a quick, clear error, no hang', async () => {
+    const started = Date.now();
+    const r = await w.docker(['pull', 'busybox']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Error response from daemon: Get "https:\/\/registry-1\.docker\.io\/v2\/": dial tcp: lookup registry-1\.docker\.io/);
+    assert.ok(Date.now() - started < 30_000);
+  });
+});
+
+describe('a registry killed in the middle of a pull (docker-registry)', () => {
+  let w: TestDaemon;
+  let reg: RegistryProcess;
+  let name: string;
+
+  before(async () => {
+    [w, reg] = await Promise.all([startWharfd(), startRegistry('docker-registry')]);
+    name = `${reg.host}/big/img:1`;
+    await loadImages(w, [{ image: await layeredImage([{ file: 'big.bin', size: 48 << 20 }]), tags: [name] }]);
+    const p = await w.docker(['push', name]);
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal((await w.docker(['rmi', name])).code, 0);
+  });
+  after(async () => {
+    await Promise.all([w?.destroy(), reg?.destroy()]);
+  });
+
+  it('ends the stream with a clear error, keeps nothing half-written, and a retry after restart succeeds', async () => {
+    const before = await storeState(w);
+    const client = new EngineClient({ host: w.host });
+    try {
+      const res = await client.imagePull.pull(`${reg.host}/big/img`, '1');
+      const seen: string[] = [];
+      let killed = false;
+      let error = '';
+      for await (const m of readJSONMessages(res)) {
+        if (m.error) error = m.error;
+        if (m.status) seen.push(m.status);
+        if (!killed && m.status === 'Downloading') {
+          killed = true;
+          await reg.kill();
+        }
+      }
+      assert.ok(killed, `never saw a download: ${seen.join(', ')}`);
+      assert.match(error, new RegExp(`^(Get "http://${reg.host}/v2/big/img/blobs/sha256:[a-f0-9]{64}": (unexpected EOF|dial tcp ${reg.host}: connect: connection refused))$`));
+    } finally {
+      client.close();
+    }
+    assert.deepEqual(await storeState(w), before);
+    await reg.restart();
+    const retry = await w.docker(['pull', name]);
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.equal(lines(retry.stdout).at(-1), name);
+  });
+});

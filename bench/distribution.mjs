@@ -5,85 +5,78 @@
 //   dockerd + docker-registry   (the reference)
 //   wharfd  + docker-registry
 //   wharfd  + wharf registry
-// Each push goes to a fresh, empty registry (so every layer is really uploaded); each pull
-// starts with the image removed from the engine and pulls what dockerd pushed to that registry
-// (the same bytes for every engine). Medians → MB/s of the image's layer bytes, and ratios to
-// dockerd + docker-registry. Prints a table and writes bench/results/distribution-<date>.json.
-import { mkdtemp, rm } from 'node:fs/promises';
+// Runs are interleaved (run 1 of every setup, then run 2, …) so that the load of a shared
+// machine drifting over time hits every setup alike. Each push goes to a fresh, empty registry
+// (every layer really uploaded); each pull starts with the image absent from the engine and
+// pulls what dockerd pushed to a registry of that kind (the same bytes for every engine).
+// Medians → MB/s of the image's layer bytes, and ratios to dockerd + docker-registry. Prints a
+// table and writes bench/results/distribution-<date>.json.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startDockerd, startWharfd, stopAll } from './lib/daemons.mjs';
 import { makeBigImageArchive } from './lib/image-gen.mjs';
 import { startRegistry, stopRegistries } from './lib/registries.mjs';
-import { fmt, mbps, printTable, timeRuns, writeResults } from './lib/timing.mjs';
+import { fmt, mbps, median, printTable, timeOnce, writeResults } from './lib/timing.mjs';
 
 const env = (name, def) => Number(process.env[name] ?? def);
 const RUNS = env('BENCH_DIST_RUNS', 3);
 const SIZE_MB = env('BENCH_SIZE_MB', 200);
 const LAYERS = env('BENCH_LAYERS', 5);
 const SMALL_FILES = env('BENCH_SMALL_FILES', 200);
-const SETUPS = (process.env.BENCH_SETUPS ?? 'dockerd+docker-registry,wharfd+docker-registry,wharfd+wharf').split(',');
+const SETUPS = (process.env.BENCH_SETUPS ?? 'dockerd+docker-registry,wharfd+docker-registry,wharfd+wharf').split(',').map((s) => {
+  const [engine, registry] = s.split('+');
+  return { name: s, engine, registry };
+});
 const log = (s) => process.stderr.write(`${s}\n`);
 const REF = 'bench/big:latest';
 
-/** One engine+registry pairing: push to fresh registries, pull from one dockerd filled. */
-async function measure(setup, archive, bytes) {
-  const [engineKind, registryKind] = setup.split('+');
-  const engine = engineKind === 'dockerd' ? await startDockerd() : await startWharfd();
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+async function cpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Wall time of `fn`, and the engine's CPU time meanwhile: on a shared machine the wall time
+ * swings with other load, the CPU an engine spends on the same work much less.
+ */
+async function measured(engine, fn) {
+  const cpu0 = await cpuSeconds(engine.pid);
+  const wall = await timeOnce(fn);
+  return { wall, cpu: (await cpuSeconds(engine.pid)) - cpu0 };
+}
+
+/** One timed push of the loaded image to a fresh registry of `setup.registry`. */
+async function pushOnce(engine, setup) {
+  const reg = await startRegistry(setup.registry);
+  const name = `${reg.host}/bench/big:1`;
   try {
-    await engine.docker(['load', '-i', archive]);
-    const push = await timeRuns({
-      runs: RUNS,
-      warmup: 0,
-      setup: async () => {
-        const reg = await startRegistry(registryKind);
-        const name = `${reg.host}/bench/big:1`;
-        await engine.docker(['tag', REF, name]);
-        return { reg, name };
-      },
-      fn: ({ name }) => engine.docker(['push', name]),
-      teardown: async ({ reg, name }) => {
-        await engine.docker(['rmi', name]);
-        await reg.stop();
-      },
-    });
-    log(`  ${setup} push: ${push.samples.map((s) => fmt.s(s)).join(', ')}`);
-    const pull = await pullRuns(engine, registryKind, archive);
-    log(`  ${setup} pull: ${pull.samples.map((s) => fmt.s(s)).join(', ')}`);
-    return { setup, push: { ...push, mbps: mbps(bytes, push.median) }, pull: { ...pull, mbps: mbps(bytes, pull.median) } };
+    await engine.docker(['tag', REF, name]);
+    return await measured(engine, () => engine.docker(['push', name]));
   } finally {
-    await engine.stop();
+    await engine.docker(['rmi', name]);
+    await reg.stop();
   }
 }
 
-/** A registry holding the image as dockerd pushed it (same layer bytes for every engine). */
-async function registryFilledByDockerd(registryKind, archive) {
-  const reg = await startRegistry(registryKind);
-  const d = await startDockerd();
-  try {
-    await d.docker(['load', '-i', archive]);
-    await d.docker(['tag', REF, `${reg.host}/bench/big:1`]);
-    await d.docker(['push', `${reg.host}/bench/big:1`]);
-  } finally {
-    await d.stop();
-  }
+/** A registry of `kind` holding the image as dockerd pushed it. */
+async function filledRegistry(dockerd, kind) {
+  const reg = await startRegistry(kind);
+  await dockerd.docker(['tag', REF, `${reg.host}/bench/big:1`]);
+  await dockerd.docker(['push', `${reg.host}/bench/big:1`]);
+  await dockerd.docker(['rmi', `${reg.host}/bench/big:1`]);
   return reg;
 }
 
-async function pullRuns(engine, registryKind, archive) {
-  const reg = await registryFilledByDockerd(registryKind, archive);
+/** One timed pull into an engine that has none of the image's layers. */
+async function pullOnce(engine, reg) {
   const name = `${reg.host}/bench/big:1`;
   try {
-    // The loaded copy shares the layers: remove it so every pull downloads all of them.
-    await engine.docker(['rmi', REF]);
-    return await timeRuns({
-      runs: RUNS,
-      warmup: 0,
-      fn: () => engine.docker(['pull', name]),
-      teardown: () => engine.docker(['rmi', name]),
-    });
+    return await measured(engine, () => engine.docker(['pull', name]));
   } finally {
-    await reg.stop();
+    await engine.docker(['rmi', name]);
   }
 }
 
@@ -93,25 +86,48 @@ async function main() {
     log(`generating a ${SIZE_MB} MB image in ${LAYERS} layers`);
     const big = await makeBigImageArchive({ workDir: work, archivePath: path.join(work, 'big.tar'), totalBytes: SIZE_MB * 1e6, layers: LAYERS, smallFiles: SMALL_FILES, repoTag: REF });
     const bytes = big.layerSizes.reduce((a, b) => a + b, 0);
-    const results = [];
-    for (const s of SETUPS) {
-      log(`measuring ${s}`);
-      results.push(await measure(s, big.archivePath, bytes));
+    const engines = { dockerd: await startDockerd(), wharfd: await startWharfd() };
+    for (const e of Object.values(engines)) await e.docker(['load', '-i', big.archivePath]);
+    const samples = Object.fromEntries(SETUPS.map((s) => [s.name, { push: [], pull: [] }]));
+    for (let i = 0; i < RUNS; i++) {
+      for (const s of SETUPS) {
+        const t = await pushOnce(engines[s.engine], s);
+        samples[s.name].push.push(t);
+        log(`  run ${i + 1} ${s.name} push: ${fmt.s(t.wall)} (engine CPU ${fmt.s(t.cpu)})`);
+      }
     }
-    const ref = results.find((r) => r.setup === 'dockerd+docker-registry');
-    const rows = [['setup', 'push', 'push ratio', 'pull', 'pull ratio']];
-    for (const r of results) {
-      rows.push([r.setup, fmt.mbps(r.push.mbps), ref ? fmt.ratio(r.push.mbps / ref.push.mbps) : '-', fmt.mbps(r.pull.mbps), ref ? fmt.ratio(r.pull.mbps / ref.pull.mbps) : '-']);
+    const sources = {};
+    for (const kind of new Set(SETUPS.map((s) => s.registry))) sources[kind] = await filledRegistry(engines.dockerd, kind);
+    // From here on no engine has the image: every pull downloads every layer.
+    for (const e of Object.values(engines)) await e.docker(['rmi', REF]);
+    for (let i = 0; i < RUNS; i++) {
+      for (const s of SETUPS) {
+        const t = await pullOnce(engines[s.engine], sources[s.registry]);
+        samples[s.name].pull.push(t);
+        log(`  run ${i + 1} ${s.name} pull: ${fmt.s(t.wall)} (engine CPU ${fmt.s(t.cpu)})`);
+      }
     }
-    console.log(`\nimage: ${fmt.mb(bytes)} of layers in ${LAYERS} layers, ${RUNS} runs each (medians)\n`);
-    printTable(rows);
-    console.log('\ntargets: push ≥ 2× dockerd+docker-registry, pull ≥ 1×');
-    const file = await writeResults('distribution', { params: { RUNS, SIZE_MB, LAYERS, SMALL_FILES, bytes }, results });
+    report(samples, bytes);
+    const file = await writeResults('distribution', { params: { RUNS, SIZE_MB, LAYERS, SMALL_FILES, bytes }, samples });
     console.log(`results: ${path.relative(process.cwd(), file)}`);
   } finally {
     await Promise.all([stopAll(), stopRegistries()]);
     await rm(work, { recursive: true, force: true });
   }
+}
+
+function report(samples, bytes) {
+  const rate = (xs) => mbps(bytes, median(xs.map((x) => x.wall)));
+  const cpu = (xs) => median(xs.map((x) => x.cpu));
+  const ref = samples['dockerd+docker-registry'];
+  const rows = [['setup', 'push', 'push ratio', 'push CPU', 'pull', 'pull ratio', 'pull CPU']];
+  for (const [name, s] of Object.entries(samples)) {
+    const ratio = (k) => (ref ? fmt.ratio(rate(s[k]) / rate(ref[k])) : '-');
+    rows.push([name, fmt.mbps(rate(s.push)), ratio('push'), fmt.s(cpu(s.push)), fmt.mbps(rate(s.pull)), ratio('pull'), fmt.s(cpu(s.pull))]);
+  }
+  console.log(`\nimage: ${fmt.mb(bytes)} of layers in ${LAYERS} layers, ${RUNS} interleaved runs each (medians)\n`);
+  printTable(rows);
+  console.log('\ntargets: push ≥ 2× dockerd+docker-registry, pull ≥ 1× (ratios of wall-time throughput; CPU = engine CPU seconds per operation)');
 }
 
 await main();

@@ -177,7 +177,7 @@ describe('a registry killed in the middle of a pull (docker-registry)', () => {
         }
       }
       assert.ok(killed, `never saw a download: ${seen.join(', ')}`);
-      assert.match(error, new RegExp(`^(Get "http://${reg.host}/v2/big/img/blobs/sha256:[a-f0-9]{64}": (unexpected EOF|dial tcp ${reg.host}: connect: connection refused))$`));
+      assert.match(error, new RegExp(`^(Get "http://${reg.host}/v2/big/img/blobs/sha256:[a-f0-9]{64}": (unexpected EOF|EOF|dial tcp ${reg.host}: connect: connection refused))$`));
     } finally {
       client.close();
     }
@@ -186,5 +186,34 @@ describe('a registry killed in the middle of a pull (docker-registry)', () => {
     const retry = await w.docker(['pull', name]);
     assert.equal(retry.code, 0, retry.stderr);
     assert.equal(lines(retry.stdout).at(-1), name);
+  });
+
+  it('a push cut off by the registry dying fails clearly; the tag appears only after a complete retry', async () => {
+    const target = `${reg.host}/big/fresh:1`;
+    await loadImages(w, [{ image: await layeredImage([{ file: 'fresh.bin', size: 32 << 20 }], { fresh: 'yes' }), tags: [target] }]);
+    const client = new EngineClient({ host: w.host });
+    let error = '';
+    let killed = false;
+    try {
+      const res = await client.distribution.push(`${reg.host}/big/fresh`, { tag: '1' });
+      for await (const m of readJSONMessages(res)) {
+        if (m.error) error = m.error;
+        if (!killed && m.status === 'Pushing') {
+          killed = true;
+          await reg.kill();
+        }
+      }
+    } finally {
+      client.close();
+    }
+    assert.ok(killed, 'the push was uploading when the registry died');
+    assert.match(error, new RegExp(`^(Patch|Put|Post|Head) "http://${reg.host}/v2/big/fresh/blobs/`));
+    await reg.restart();
+    const tags = await fetch(`http://${reg.host}/v2/big/fresh/tags/list`);
+    const listed = tags.status === 200 ? ((await tags.json()) as { tags?: string[] }).tags : [];
+    assert.ok(!listed?.includes('1'), 'a failed push publishes no tag');
+    const retry = await w.docker(['push', target]);
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.match(retry.stdout, /1: digest: sha256:[a-f0-9]{64} size: \d+/);
   });
 });

@@ -144,6 +144,17 @@ describe('docker push/pull through wharfd and docker-registry', () => {
     assert.equal(ours.stdout, r.stdout);
   });
 
+  it('pull --all-tags pulls every tag of the repository', async () => {
+    assert.equal((await w.docker(['tag', `${host}/spy/other:1`, `${host}/spy/other:2`])).code, 0);
+    assert.equal((await w.docker(['push', `${host}/spy/other:2`])).code, 0);
+    assert.equal((await w.docker(['rmi', `${host}/spy/other:1`, `${host}/spy/other:2`])).code, 0);
+    const r = await w.docker(['pull', '-a', `${host}/spy/other`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(lines(r.stdout).at(-1), `${host}/spy/other`);
+    const tags = await w.docker(['images', '--format', '{{.Tag}}', `${host}/spy/other`]);
+    assert.deepEqual(lines(tags.stdout).sort(), ['1', '2']);
+  });
+
   describe('with real dockerd on the same registry', () => {
     let real: RealDockerd;
     before(async () => {

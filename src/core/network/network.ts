@@ -110,7 +110,7 @@ export interface SandboxRecord {
 
 /** The firewall's desired state: every bridge network and every published port of the engine. */
 export interface FirewallState {
-  networks: Array<{ bridge: string; subnet: string; internal: boolean }>;
+  networks: Array<{ bridge: string; subnet: string; gateway: string; internal: boolean }>;
   ports: PortMapping[];
 }
 

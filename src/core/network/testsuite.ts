@@ -126,11 +126,11 @@ export function runNetworkDriverSuite(name: string, make: () => Promise<DriverUn
     it('programs exactly the desired firewall rules, and replaces them', async () => {
       const b = sandboxes[1]!;
       const port = { proto: 'tcp' as const, hostIp: '0.0.0.0', hostPort: 39876, containerPort: 80, containerIp: b.endpoints[0]!.ip, bridge: netA.bridge!.name };
-      await t.driver.programFirewall({ networks: [{ bridge: netA.bridge!.name, subnet: netA.bridge!.subnet, internal: false }], ports: [port] });
+      await t.driver.programFirewall({ networks: [{ bridge: netA.bridge!.name, subnet: netA.bridge!.subnet, gateway: netA.bridge!.gateway, internal: false }], ports: [port] });
       const nat = await sh('iptables', ['-t', 'nat', '-S']);
       assert.match(nat, new RegExp(`--dport 39876 -j DNAT --to-destination ${port.containerIp}:80`));
       assert.match(nat, new RegExp(`-s ${netA.bridge!.subnet.replace('.', '\\.')} ! -o ${netA.bridge!.name} -j MASQUERADE`));
-      await t.driver.programFirewall({ networks: [{ bridge: netA.bridge!.name, subnet: netA.bridge!.subnet, internal: false }], ports: [] });
+      await t.driver.programFirewall({ networks: [{ bridge: netA.bridge!.name, subnet: netA.bridge!.subnet, gateway: netA.bridge!.gateway, internal: false }], ports: [] });
       assert.doesNotMatch(await sh('iptables', ['-t', 'nat', '-S']), /--dport 39876/);
       const jumps = (await sh('iptables', ['-S', 'FORWARD'])).split('\n').filter((l) => l.includes(t.tag));
       assert.equal(jumps.length, 1, 'one jump from FORWARD');

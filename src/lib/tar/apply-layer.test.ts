@@ -282,6 +282,69 @@ describe('applyLayer: content', () => {
     assert.equal(got.diffSize, 100 + 7 + 'a/very/long/target'.length + 50 + 'now a file'.length + 1);
   });
 
+  it('gives new directories and files exactly their modes and owners (umask, setgid parents)', async () => {
+    const { root } = await sandbox();
+    const tar = await tarBuffer([
+      entry('open', 'directory', { mode: 0o777 }), // wider than the umask lets mkdir make
+      file('open/f', 'x', { mode: 0o666 }),
+      entry('private', 'directory', { mode: 0o700 }),
+      entry('g', 'directory', { mode: 0o2775, gid: 1001 }),
+      entry('g/sub', 'directory', { mode: 0o755 }), // would inherit setgid and group 1001
+      entry('g/keep', 'directory', { mode: 0o2750, gid: 7 }),
+      file('g/f', 'y', { mode: 0o640 }),
+      entry('g/l', 'symlink', { linkname: 'f' }),
+    ]);
+    await apply(tar, root);
+    const st = (p: string) => fs.lstat(path.join(root, p));
+    assert.equal((await st('open')).mode & 0o7777, 0o777);
+    assert.equal((await st('open/f')).mode & 0o7777, 0o666);
+    assert.equal((await st('private')).mode & 0o7777, 0o700);
+    assert.equal((await st('g')).mode & 0o7777, 0o2775);
+    assert.deepEqual([(await st('g/sub')).mode & 0o7777, (await st('g/sub')).gid], [0o755, 0]);
+    assert.deepEqual([(await st('g/keep')).mode & 0o7777, (await st('g/keep')).gid], [0o2750, 7]);
+    assert.deepEqual([(await st('g/f')).mode & 0o7777, (await st('g/f')).gid], [0o640, 0]);
+    assert.equal((await st('g/l')).gid, 0);
+  });
+
+  it('sets modes explicitly once a layer carries a default ACL', async (t) => {
+    const { root } = await sandbox();
+    // system.posix_acl_default = u::rwx,g::---,o::--- (version 2, then tag/perm/id entries).
+    const acl = Buffer.from('02000000' + '0100070000000000' + '0400000000000000' + '2000000000000000', 'hex');
+    const probe = path.join(root, 'probe');
+    await fs.mkdir(probe);
+    const set = await runCommand('setfattr', ['-n', 'system.posix_acl_default', '-v', `0s${acl.toString('base64')}`, probe], { check: false });
+    if (set.code !== 0) return t.skip(`no ACL support here: ${set.stderr.trim()}`);
+    await fs.rm(probe, { recursive: true });
+    const tar = await tarBuffer([
+      entry('acl', 'directory', { xattrs: new Map([['system.posix_acl_default', acl]]) }),
+      file('acl/x', 'x'),
+      entry('acl/y', 'link', { linkname: 'acl/x' }), // a hardlink to a pending file flushes: the ACL is set now
+      entry('acl/sub', 'directory', { mode: 0o755 }),
+      file('acl/f', 'f', { mode: 0o644 }),
+    ]);
+    await apply(tar, root);
+    assert.equal((await fs.lstat(path.join(root, 'acl/sub'))).mode & 0o777, 0o755);
+    assert.equal((await fs.lstat(path.join(root, 'acl/f'))).mode & 0o777, 0o644);
+  });
+
+  it('orders deferred creations: a symlink replaced by a directory is never written through', async () => {
+    const { base, root } = await sandbox();
+    const tar = await tarBuffer([
+      entry('x', 'symlink', { linkname: '/etc' }),
+      file('a', 'first'),
+      entry('x', 'directory'),
+      file('x/evil', 'inside'),
+      entry('a', 'symlink', { linkname: '../sentinel' }),
+      file('a', 'second'),
+    ]);
+    await apply(tar, root);
+    assert.ok((await fs.lstat(path.join(root, 'x'))).isDirectory());
+    assert.equal(await fs.readFile(path.join(root, 'x/evil'), 'utf8'), 'inside');
+    assert.ok((await fs.lstat(path.join(root, 'a'))).isFile());
+    assert.equal(await fs.readFile(path.join(root, 'a'), 'utf8'), 'second');
+    await assertNothingOutside(base);
+  });
+
   it('replaces files of an earlier entry and merges directories', async () => {
     const { root } = await sandbox();
     const tar = await tarBuffer([file('f', 'one'), entry('d', 'directory', { mode: 0o700 }), file('f', 'two'), entry('d', 'directory', { mode: 0o750 }), file('d/x', 'x')]);

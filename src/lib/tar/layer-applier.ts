@@ -241,7 +241,9 @@ export class LayerApplier {
    * Whether a new file or directory at `rel`, created with `mode & 0o777`, would not already have
    * the entry's mode: special bits are only ever set by chmod (after chown), the umask may have
    * cleared bits, a directory inherits setgid from a setgid parent, and a default ACL (set by an
-   * xattr of this layer) replaces the umask — then every mode is set explicitly.
+   * xattr of this layer) replaces the umask — then every mode is set explicitly. (A default ACL an
+   * administrator put on the snapshot root itself is not seen; it can only narrow the bits the
+   * entry asked for, never widen them.)
    */
   private needsChmod(rel: string, hdr: TarEntryHeader, dir: boolean): boolean {
     const perm = hdr.mode & 0o777;

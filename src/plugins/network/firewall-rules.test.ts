@@ -6,8 +6,8 @@ describe('firewall rules', () => {
   const c = chainNames('abc123');
   const text = restoreInput(c, {
     networks: [
-      { bridge: 'wh-abc123', subnet: '172.18.0.0/16', internal: false },
-      { bridge: 'br-1', subnet: '172.19.0.0/16', internal: true },
+      { bridge: 'wh-abc123', subnet: '172.18.0.0/16', gateway: '172.18.0.1', internal: false },
+      { bridge: 'br-1', subnet: '172.19.0.0/16', gateway: '172.19.0.1', internal: true },
     ],
     ports: [{ proto: 'udp', hostIp: '127.0.0.1', hostPort: 5353, containerPort: 53, containerIp: '172.18.0.2', bridge: 'wh-abc123' }],
   });
@@ -35,7 +35,7 @@ describe('firewall rules', () => {
   });
 
   it('carries loopback connections through the kernel, and keeps containers off the host loopback', () => {
-    assert.ok(lines.includes(`-A ${c.masquerade} -s 127.0.0.0/8 -o wh-abc123 -j MASQUERADE`));
+    assert.ok(lines.includes(`-A ${c.masquerade} -s 127.0.0.0/8 -o wh-abc123 -j SNAT --to-source 172.18.0.1`));
     assert.ok(lines.includes(`-A ${c.raw} -i wh-abc123 -d 127.0.0.0/8 -j DROP`));
     assert.ok(lines.includes(`-A ${c.raw} -i br-1 -d 127.0.0.0/8 -j DROP`));
     const output = jumps(c).find((j) => j.chain === 'OUTPUT')!;

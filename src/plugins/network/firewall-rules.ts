@@ -13,12 +13,12 @@
  *   per bridge: RETURN for traffic coming from the bridge itself (containers use the proxy)
  *   per published port: DNAT to the container
  * nat, POSTROUTING → MASQ chain: MASQUERADE of each non-internal subnet leaving its bridge, and
- *   of loopback-sourced connections (DNATed `127.0.0.1:port`) entering a bridge.
+ *   SNAT to the bridge's address of loopback-sourced connections (DNATed `127.0.0.1:port`).
  * raw, PREROUTING → RAW chain: drop packets from a bridge addressed to 127.0.0.0/8.
  *
  * Loopback: connections to 127.0.0.1:port are DNATed in OUTPUT like any local address, which
  * needs `route_localnet` on our bridges (set by the driver) so 127.0.0.1-sourced packets may
- * leave through them; the MASQUERADE above rewrites that source to the bridge's address. The
+ * leave through them; the SNAT above rewrites that source to the bridge's address. The
  * kernel then carries published-port traffic on loopback too (faster than any userland proxy).
  * `route_localnet` alone would also let a container address the host's loopback services
  * through the bridge — the RAW chain drops exactly those packets, before routing.
@@ -92,7 +92,8 @@ function natRules(c: ChainNames, s: FirewallState): string[] {
   }
   for (const n of s.networks) {
     if (!n.internal) out.push(`-A ${c.masquerade} -s ${n.subnet} ! -o ${n.bridge} -j MASQUERADE`);
-    out.push(`-A ${c.masquerade} -s 127.0.0.0/8 -o ${n.bridge} -j MASQUERADE`);
+    // SNAT to the fixed gateway address: cheaper per connection than MASQUERADE's lookup.
+    out.push(`-A ${c.masquerade} -s 127.0.0.0/8 -o ${n.bridge} -j SNAT --to-source ${n.gateway}`);
   }
   return out;
 }

@@ -37,6 +37,8 @@ export class FakeRegistry {
   readonly tokensIssued: string[] = [];
   /** When set, blob GETs redirect to this origin's `/storage/<digest>`. */
   redirectTo?: string;
+  /** Answer `GET /v2/` without auth (challenge only on repositories), as some registries do. */
+  anonymousPing = false;
   private readonly uploads = new Map<string, { repo: string; data: Buffer[]; size: number }>();
   private server?: http.Server;
   url = '';
@@ -121,6 +123,7 @@ export class FakeRegistry {
     this.log.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization });
     if (url.pathname === '/token') return this.token(req, res);
     if (url.pathname.startsWith('/storage/')) return this.sendBlob(req, res, url.pathname.slice('/storage/'.length));
+    if (url.pathname === '/v2/' && this.anonymousPing) return json(res, 200, {});
     if (url.pathname === '/v2/' && !req.headers.authorization && this.auth.kind !== 'none') {
       res.writeHead(401, { 'WWW-Authenticate': this.challenge(), 'Content-Type': 'application/json' });
       return void res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');

@@ -130,6 +130,22 @@ describe('RegistryClient against a basic-auth registry', () => {
     });
   });
 
+  it('adopts a challenge first met on a repository when /v2/ answered anonymously', async () => {
+    reg.anonymousPing = true;
+    try {
+      const fresh = new RegistryClient();
+      try {
+        const got = await fresh.repository(reg.host, 'a', { username: 'u', password: 'p' }).getManifest('1');
+        assert.equal(got.bytes.toString(), '{}');
+        await assert.rejects(fresh.repository(reg.host, 'a').getManifest('1'), NoCredentialsError);
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      reg.anonymousPing = false;
+    }
+  });
+
   it('verifies a manifest fetched by digest', async () => {
     const d = reg.putManifest('a', undefined, Buffer.from('{"schemaVersion":2}'), MANIFEST);
     reg.manifests.get('a')!.set(d, { bytes: Buffer.from('{"schemaVersion":2,"tampered":true}'), mediaType: MANIFEST });

@@ -143,6 +143,23 @@ export class RegistrySession {
   }
 
   /**
+   * After a 401: whether sending again may help — a Bearer token expired or lacks a scope (fetch
+   * a fresh one), or a registry that let `/v2/` through anonymously challenges on a repository
+   * (adopt that challenge). Wrong Basic credentials never get better: no retry.
+   */
+  private retryAuth(header: string | string[] | undefined, scopes: string[]): boolean {
+    if (this.tokens) {
+      this.tokens.invalidate(scopes);
+      return true;
+    }
+    if (this.challenge) return false;
+    const fresh = parseChallenges(header);
+    if (fresh.length === 0) return false;
+    this.useChallenges(fresh);
+    return this.challenge !== undefined;
+  }
+
+  /**
    * Sends a request. A Bearer token the registry refuses (401) is fetched anew once, when the
    * body can be sent again; redirects keep credentials only on the same origin.
    */
@@ -164,10 +181,8 @@ export class RegistrySession {
         throw transportError(req.method, url, err);
       }
       const status = res.statusCode;
-      if (status === 401 && attempt === 0 && replayable && this.tokens && sameOrigin) {
-        // The token expired or lacks a scope the registry now names: fetch a fresh one once.
+      if (status === 401 && attempt === 0 && replayable && sameOrigin && this.retryAuth(res.headers['www-authenticate'], req.scopes)) {
         await res.body.dump();
-        this.tokens.invalidate(req.scopes);
         attempt++;
         continue;
       }

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { parseDaemonArgs } from '../../daemon/config.js';
 import type { Digest } from '../../lib/digest.js';
 import { RegistryError } from '../../plugins/registry-client/registry-errors.js';
 import { parseNormalizedNamed } from '../../spec/reference.js';
@@ -105,6 +106,11 @@ describe('small helpers', () => {
     assert.ok(out.length >= 4 && out.length <= 8, `${out.length} updates`);
     p.finish();
     assert.deepEqual((out.at(-1) as { progressDetail: unknown }).progressDetail, { current: 4 << 20, total: 4 << 20 });
+  });
+
+  it('reads wharfd’s repeatable --insecure-registry flag', () => {
+    assert.deepEqual(parseDaemonArgs([]).insecureRegistries, []);
+    assert.deepEqual(parseDaemonArgs(['--insecure-registry', 'reg.lan:5000', '--insecure-registry', '10.0.0.0/8']).insecureRegistries, ['reg.lan:5000', '10.0.0.0/8']);
   });
 
   it('splits search terms and login addresses as dockerd', () => {

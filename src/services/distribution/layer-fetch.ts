@@ -22,7 +22,6 @@ import type { RepositoryClient } from '../../plugins/registry-client/repository-
 import type { Descriptor } from '../../spec/oci/image.js';
 import type { BlobLease } from '../images/blob-leases.js';
 import type { LayerStore, StagedLayer } from '../images/layer-store.js';
-import { coalesced } from '../images/coalesce.js';
 import { tee } from '../images/tee.js';
 
 /**
@@ -118,9 +117,7 @@ function forwardTo(down: PassThrough): Writable {
 
 /** Stores (and stages) the decompressed layer from `verified`; returns the staged snapshot if any. */
 async function consume(input: FetchLayerInput, verified: Readable): Promise<StagedLayer | undefined> {
-  // The network hands out ~16–64 KiB pieces; gunzip runs one thread-pool job per piece, so the
-  // compressed stream is re-chunked to 1 MiB first (200 jobs instead of ~12,000 for 200 MB).
-  const { stream } = await decompressed(coalesced(verified));
+  const { stream } = await decompressed(verified);
   if (!input.stage) {
     input.lease.add(await input.content.ingest(stream, { digest: input.diffID }));
     return undefined;

@@ -28,7 +28,7 @@ export interface ParallelGzipOptions {
   level: number;
   /** Uncompressed bytes per gzip member. Default 4 MiB. */
   blockSize?: number;
-  /** Blocks being compressed at once (thread-pool jobs). Default 4. */
+  /** Blocks being compressed at once (thread-pool jobs). Default 3: both cores busy, one block ahead. */
   concurrency?: number;
 }
 
@@ -137,7 +137,7 @@ export class ParallelGzip extends Transform {
     super({ highWaterMark: 4 << 20 });
     this.level = opts.level;
     this.blockSize = opts.blockSize ?? 4 << 20;
-    this.concurrency = opts.concurrency ?? 4;
+    this.concurrency = opts.concurrency ?? 3;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {

@@ -109,8 +109,8 @@ async function commitLayer(svc: ImageService, p: Plan, staged: StagedLayer | und
 
 /**
  * Makes every layer of `layers` (bottom first) a committed snapshot with its blob stored, and
- * returns their records. Throws the first failure (other downloads are left to finish into
- * `state`, which the caller cleans up).
+ * returns their records. On the first failure the other downloads are aborted and awaited, then
+ * the failure is thrown; what they stored is in `state`, for the caller to clean up.
  */
 export async function pullLayers(svc: ImageService, repo: RepositoryClient, layers: PullLayer[], state: PullState, out: MessageSink, signal?: AbortSignal): Promise<LayerRecord[]> {
   const plans = await plan(svc, layers);

@@ -114,7 +114,9 @@ export class ContainerNetworkingService implements ContainerNetworking {
     await this.state.refreshUpstreams();
     const eps = endpointsConfigOf(rec);
     const joins: JoinRequest[] = Object.entries(eps).map(([name, config]) => ({ net: this.state.find(name), config }));
+    const t0 = performance.now();
     const sb = await attachBridge(this.state, rec, joins);
+    this.state.log.debug('network attached', { id: rec.id, ms: Math.round(performance.now() - t0) });
     // Kept in the record (saved with the start): inspect shows it after the run too, as Docker.
     for (const j of joins) eps[j.net.name] = { ...eps[j.net.name], NetworkID: j.net.id };
     rec.networkingConfig = { ...rec.networkingConfig, EndpointsConfig: eps };
@@ -129,7 +131,10 @@ export class ContainerNetworkingService implements ContainerNetworking {
 
   async detach(rec: ContainerRecord): Promise<void> {
     const sb = this.state.sandboxes.get(rec.id);
-    if (sb) await teardownSandbox(this.state, sb);
+    if (!sb) return;
+    const t0 = performance.now();
+    await teardownSandbox(this.state, sb);
+    if (sb.mode === 'bridge') this.state.log.debug('network detached', { id: rec.id, ms: Math.round(performance.now() - t0) });
   }
 
   inspectSettings(rec: ContainerRecord): Record<string, unknown> {

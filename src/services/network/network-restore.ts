@@ -34,6 +34,7 @@ export async function restoreSandboxes(state: NetworkState): Promise<void> {
   const live = records.filter((sb) => !dead.includes(sb));
   // The dead first: their addresses are released before anyone claims them again.
   for (const sb of dead) await teardownSandbox(state, sb).catch((err) => state.log.warn('removing a stale sandbox failed', { id: sb.containerId, err }));
+  await state.settled();
   for (const sb of live) await adopt(state, sb);
   // Containers of the other modes have nothing on the host: only their in-memory ids come back.
   for (const rec of state.directory.list()) {

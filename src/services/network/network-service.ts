@@ -116,6 +116,7 @@ export class NetworkService {
     return this.exclusive(async () => {
       const net = this.state.find(ref);
       if (net.kind !== 'custom') throw forbidden(`${net.name} is a pre-defined network and cannot be removed`);
+      await this.state.settled();
       if (this.state.endpointsOn(net.id).length) {
         throw forbidden(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
       }
@@ -139,6 +140,7 @@ export class NetworkService {
   prune(filters: Map<string, string[]>): Promise<{ NetworksDeleted: string[] | null }> {
     return this.exclusive(async () => {
       const keep = pruneFilter(filters);
+      await this.state.settled();
       const deleted: string[] = [];
       for (const net of [...this.state.networks.values()]) {
         if (net.kind !== 'custom' || this.state.endpointsOn(net.id).length || !keep(net)) continue;
@@ -172,6 +174,7 @@ export class NetworkService {
    * containers that keep running (live restore).
    */
   async close(): Promise<void> {
+    await this.state.settled();
     await Promise.all([...this.state.dns.values()].map((d) => d.close()));
     this.state.dns.clear();
     await Promise.all([...this.state.proxies.values()].flat().map((p) => p.close()));

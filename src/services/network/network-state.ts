@@ -66,6 +66,8 @@ export class NetworkState {
   containers?: ContainerDirectory;
   /** The host's IPv4 resolvers, the embedded DNS's upstreams (see refreshUpstreams). */
   upstreams: string[] = [];
+  /** Sandbox removals still running in the background, by container (see teardownSandbox). */
+  private readonly settling = new Map<string, Promise<void>>();
 
   constructor(readonly deps: NetworkServiceDeps) {}
 
@@ -85,6 +87,22 @@ export class NetworkState {
   async refreshUpstreams(): Promise<void> {
     const text = await this.deps.hostResolvConf();
     this.upstreams = [...text.matchAll(/^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/gm)].map((m) => m[1]!);
+  }
+
+  /** Runs `work` in the background for a container, after any earlier work of it; errors are logged. */
+  settle(containerId: string, work: () => Promise<void>): void {
+    const prev = this.settling.get(containerId) ?? Promise.resolve();
+    const next = prev.then(work).catch((err) => this.log.warn('finishing a sandbox removal failed', { id: containerId, err }));
+    this.settling.set(containerId, next);
+    void next.then(() => {
+      if (this.settling.get(containerId) === next) this.settling.delete(containerId);
+    });
+  }
+
+  /** Resolves once the background removals of `containerId` (or of every container) are done. */
+  async settled(containerId?: string): Promise<void> {
+    if (containerId) await this.settling.get(containerId);
+    else await Promise.all(this.settling.values());
   }
 
   /** Adds a network to memory with a fresh pool. */
@@ -139,7 +157,7 @@ export class NetworkState {
   firewallState(): FirewallState {
     const networks = [...this.networks.values()]
       .filter((n) => n.bridge)
-      .map((n) => ({ bridge: n.bridge!.name, subnet: n.bridge!.subnet, internal: n.internal }));
+      .map((n) => ({ bridge: n.bridge!.name, subnet: n.bridge!.subnet, gateway: n.bridge!.gateway, internal: n.internal }));
     const ports = [...this.sandboxes.values()].flatMap((sb) => sb.ports);
     return { networks, ports };
   }

@@ -101,24 +101,34 @@ async function publish(state: NetworkState, rec: ContainerRecord, sb: SandboxRec
   }
 }
 
-/** Undoes a sandbox entirely (idempotent): proxies, namespace and veths, addresses, record, rules. */
+/**
+ * Undoes a sandbox (idempotent). What must stop at once stops before this returns: the proxies,
+ * the published ports' rules, the endpoints (gone from `network inspect`, DNS and `network rm`'s
+ * check). The namespace's deletion and what follows it run in the background (`state.settling`),
+ * off the path of a container's exit: the addresses return to their pools and the record is
+ * deleted only once the namespace is gone, so no new container can get an address whose old veth
+ * still answers on the bridge, and a crash in between leaves the record for the next start.
+ */
 export async function teardownSandbox(state: NetworkState, sb: SandboxRecord): Promise<void> {
   const proxies = state.proxies.get(sb.containerId) ?? [];
   state.proxies.delete(sb.containerId);
-  await Promise.all(proxies.map((p) => p.close()));
-  if (sb.mode === 'bridge') {
-    // Containers still running in this namespace (`--network container:`) keep it alive: its
-    // veths are then cut explicitly.
-    const shared = [...state.sandboxes.values()].some((o) => o.joinedTo === sb.containerId);
-    await state.deps.driver
-      .removeSandbox(sb, { deleteLinks: shared })
-      .catch((err) => state.log.warn('removing a network namespace failed', { id: sb.containerId, err }));
-  }
-  for (const ep of sb.endpoints) state.pools.get(ep.networkId)?.release(ep.ip);
   const hadPorts = sb.ports.length > 0;
   if (state.sandboxes.get(sb.containerId) === sb) state.sandboxes.delete(sb.containerId);
-  if (sb.mode === 'bridge') await state.deps.sandboxes.remove(sb.containerId);
+  await Promise.all(proxies.map((p) => p.close()));
   if (hadPorts) await state.applyFirewall();
+  const settle = async () => {
+    if (sb.mode === 'bridge') {
+      // Containers still running in this namespace (`--network container:`) keep it alive: its
+      // veths are then cut explicitly.
+      const shared = [...state.sandboxes.values()].some((o) => o.joinedTo === sb.containerId);
+      await state.deps.driver
+        .removeSandbox(sb, { deleteLinks: shared })
+        .catch((err) => state.log.warn('removing a network namespace failed', { id: sb.containerId, err }));
+    }
+    for (const ep of sb.endpoints) state.pools.get(ep.networkId)?.release(ep.ip);
+    if (sb.mode === 'bridge') await state.deps.sandboxes.remove(sb.containerId);
+  };
+  state.settle(sb.containerId, settle);
 }
 
 /**
@@ -126,6 +136,8 @@ export async function teardownSandbox(state: NetworkState, sb: SandboxRecord): P
  * default route and the published ports). Returns the sandbox; on failure nothing is left.
  */
 export async function attachBridge(state: NetworkState, rec: ContainerRecord, joins: readonly JoinRequest[]): Promise<SandboxRecord> {
+  // A namespace of this container's previous run may still be on its way out (same name).
+  await state.settled(rec.id);
   const netnsName = state.deps.driver.netnsName(rec.id);
   const sb: SandboxRecord = { containerId: rec.id, id: newId(), mode: 'bridge', netnsName, netnsPath: `/run/netns/${netnsName}`, endpoints: [], ports: [] };
   try {

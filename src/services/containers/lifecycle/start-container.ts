@@ -57,15 +57,22 @@ async function prepareBundle(ctx: LifecycleContext, rec: ContainerRecord): Promi
   const bundle = ctx.bundleDir(rec.id);
   const rootfs = ctx.rootfsDir(rec.id);
   await fs.mkdir(rootfs, { recursive: true, mode: 0o700 });
-  const net = await ctx.network.attach(rec);
+  const mountRootfs = async () => {
+    // A mount left by a run the daemon did not see end (crash mid-start) would be stacked on.
+    if (await isMountpoint(rootfs)) await unmountAll(rootfs);
+    // The overlay is mounted in the daemon's (the host's) mount namespace so it outlives the
+    // daemon: a live-restored container keeps its rootfs, and the exit handler unmounts it.
+    await mountAll(await ctx.deps.snapshots.mounts(rec.snapshotKey), rootfs);
+  };
+  // Networking and the rootfs do not depend on each other: both are set up at once. Both are
+  // settled before a failure is thrown, so the caller's release never races a half-done setup.
+  const [attached, mounted] = await Promise.allSettled([ctx.network.attach(rec), mountRootfs()]);
+  if (attached.status === 'rejected') throw attached.reason;
+  if (mounted.status === 'rejected') throw mounted.reason;
+  const net = attached.value;
   // `--network container:X` takes X's hostname too, as Docker records it.
   if (net.etc.shareFrom) rec.config.Hostname = net.etc.shareFrom.hostname;
   await writeEtcFiles(ctx.store.dir(rec.id), rec.config.Hostname ?? short(rec.id), rec.hostConfig, net.etc);
-  // A mount left by a run the daemon did not see end (crash mid-start) would be stacked on.
-  if (await isMountpoint(rootfs)) await unmountAll(rootfs);
-  // The overlay is mounted in the daemon's (the host's) mount namespace so it outlives the daemon:
-  // a live-restored container keeps its rootfs, and the exit handler unmounts it.
-  await mountAll(await ctx.deps.snapshots.mounts(rec.snapshotKey), rootfs);
   const { spec } = generateSpec({
     id: rec.id,
     config: rec.config,

@@ -27,7 +27,10 @@ export function validatePullOpt(v: string): void {
 /** Pulls `ref` the way run/create do, rendering progress on stderr (nothing with --quiet). */
 async function pullImage(ctx: CliContext, ref: NamedReference, opts: CreateOptions): Promise<void> {
   const tag = ref.digest ?? ref.tag ?? 'latest';
-  const res = await ctx.client().imagePull.pull(repositoryName(ref), tag, { platform: opts.platform });
+  // Credentials from the docker-compatible config.json, as `docker run` sends them (`e30=` if none).
+  const { registryAuthFor } = await import('../auth/registry-auth.js');
+  const registryAuth = await registryAuthFor(ctx.io.env, ref.domain);
+  const res = await ctx.client().imagePull.pull(repositoryName(ref), tag, { platform: opts.platform, registryAuth });
   const { displayJSONMessages } = await import('../format/progress.js');
   const stderr = ctx.io.stderr as NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   const sink = { write: (s: string) => (opts.quiet ? undefined : ctx.err(s)) };

@@ -18,7 +18,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # docker.io's package may start its own dockerd through init scripts; we never use a shared one.
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+# `npm install`, not `npm ci`: npm 11 here writes lock files without the other platforms'
+# optional packages (biome's, esbuild's), and `npm ci` then refuses the lock as out of sync. With a
+# lock present, `npm install` installs exactly the locked versions.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  npm install --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build

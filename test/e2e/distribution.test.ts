@@ -150,7 +150,9 @@ describe('docker push/pull through wharfd and docker-registry', () => {
     assert.equal((await w.docker(['rmi', `${host}/spy/other:1`, `${host}/spy/other:2`])).code, 0);
     const r = await w.docker(['pull', '-a', `${host}/spy/other`]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(lines(r.stdout).at(-1), `${host}/spy/other`);
+    assert.deepEqual(lines(r.stdout).slice(-2), [`Status: Downloaded newer image for ${host}/spy/other`, `${host}/spy/other`]);
+    assert.equal(lines(r.stdout).filter((l) => l.startsWith('Status:')).length, 1, 'one status for the repository');
+    assert.equal(lines(r.stdout).filter((l) => l.startsWith('Digest:')).length, 2, 'a digest per tag');
     const tags = await w.docker(['images', '--format', '{{.Tag}}', `${host}/spy/other`]);
     assert.deepEqual(lines(tags.stdout).sort(), ['1', '2']);
   });

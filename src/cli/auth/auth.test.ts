@@ -43,6 +43,38 @@ describe('CLI credential store', () => {
     }
   });
 
+  it('uses a credential helper (credsStore) through the docker-credential-helpers protocol', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-auth-'));
+    const oldPath = process.env.PATH;
+    try {
+      // A helper that keeps one secret per server URL in files under the temp dir.
+      const helper = path.join(dir, 'docker-credential-wharftest');
+      await fs.writeFile(
+        helper,
+        `#!/bin/sh\nset -e\nd='${dir}/secrets'; mkdir -p "$d"\ncase "$1" in\n` +
+          `store) cat > "$d/last.json"; node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1]));require("fs").writeFileSync(process.argv[2]+"/"+Buffer.from(j.ServerURL).toString("hex"),JSON.stringify(j))' "$d/last.json" "$d" ;;\n` +
+          `get) s=$(cat); f="$d/$(printf %s "$s" | od -An -tx1 | tr -d ' \\n')"; if [ -f "$f" ]; then cat "$f"; else echo 'credentials not found in native keychain'; exit 1; fi ;;\n` +
+          `erase) s=$(cat); rm -f "$d/$(printf %s "$s" | od -An -tx1 | tr -d ' \\n')" ;;\nesac\n`,
+        { mode: 0o755 },
+      );
+      process.env.PATH = `${dir}:${oldPath}`;
+      const env = { DOCKER_CONFIG: path.join(dir, 'cfg') };
+      await fs.mkdir(env.DOCKER_CONFIG);
+      await fs.writeFile(path.join(env.DOCKER_CONFIG, 'config.json'), JSON.stringify({ credsStore: 'wharftest' }));
+      const store = await CredentialStore.load(env);
+      assert.deepEqual(await store.get('reg:1'), {}, 'nothing stored yet');
+      await store.store('reg:1', { username: 'hu', password: 'hp' });
+      const cfg = JSON.parse(await fs.readFile(path.join(env.DOCKER_CONFIG, 'config.json'), 'utf8'));
+      assert.deepEqual(cfg.auths, { 'reg:1': {} }, 'the file lists the registry, the helper holds the secret');
+      assert.deepEqual(await (await CredentialStore.load(env)).get('reg:1'), { username: 'hu', password: 'hp' });
+      await (await CredentialStore.load(env)).erase('reg:1');
+      assert.deepEqual(await (await CredentialStore.load(env)).get('reg:1'), {});
+    } finally {
+      process.env.PATH = oldPath;
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('round-trips entries and identity tokens', () => {
     assert.deepEqual(decodeStoredAuth(encodeStoredAuth({ username: 'a', password: 'b:c' })), { username: 'a', password: 'b:c' });
     assert.deepEqual(encodeStoredAuth({ username: 'a', identitytoken: 't' }), { auth: Buffer.from('a:').toString('base64'), identitytoken: 't' });

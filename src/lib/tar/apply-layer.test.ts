@@ -242,6 +242,12 @@ describe('applyLayer: content', () => {
     assert.deepEqual(c, a);
   });
 
+  it('with digest: false, hashes nothing, returns the DiffSize and refuses compressed input', async () => {
+    const tar = await tarBuffer([entry('d', 'directory'), file('d/f', 'twelve bytes')]);
+    assert.deepEqual(await applyLayer(Readable.from([tar]), (await sandbox()).root, { digest: false }), { diffSize: 12 });
+    await rejectsInvalid(applyLayer(Readable.from([gzipSync(tar)]), (await sandbox()).root, { digest: false }), /gzip data inside an uncompressed layer/);
+  });
+
   it('fails with the source stream\'s error and leaves nothing running', async () => {
     const { root } = await sandbox();
     const tar = await tarBuffer([file('a', 'x'.repeat(10_000)), file('b', 'y')]);

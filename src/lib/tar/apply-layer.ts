@@ -20,10 +20,10 @@ export interface ApplyLayerOptions {
   /** Receives non-fatal problems (xattrs the filesystem refuses). */
   warn?: (msg: string) => void;
   /**
-   * false: do not hash the stream (only the DiffSize is returned). For a caller that hashes the very same
-   * bytes itself — the content store ingesting a tee of this stream — so a layer is hashed once,
-   * not twice. Only an uncompressed stream is accepted then: the bytes hashed by the caller must
-   * be exactly the tar that is applied.
+   * false: do not hash the stream (only the DiffSize is returned). For a caller that hashes the
+   * very same bytes itself — the content store ingesting a tee of this stream — so a layer is
+   * hashed once, not twice. Only an uncompressed stream is accepted then: the bytes hashed by the
+   * caller must be exactly the tar that is applied.
    */
   digest?: boolean;
 }
@@ -70,6 +70,9 @@ export async function applyLayer(source: Readable, destDir: string, opts: ApplyL
   const { stream, compression } = await decompressed(source);
   const hashed = opts.digest !== false;
   if (!hashed && compression !== 'none') {
+    // Nothing will read the decompressor: stop it and the source, and keep its late errors quiet.
+    stream.on('error', () => {});
+    stream.destroy();
     source.destroy();
     throw invalidArgument(`invalid layer tar: ${compression} data inside an uncompressed layer`);
   }

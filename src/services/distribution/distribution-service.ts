@@ -14,7 +14,7 @@ import { type LoginResult, login } from './login.js';
 import { parsePlatform } from './manifest-resolve.js';
 import type { MessageSink } from './progress.js';
 import { translatePullError } from './pull-errors.js';
-import { pullImage } from './puller.js';
+import { pullImage, pullStatus } from './puller.js';
 import { pushImage } from './pusher.js';
 import { type AuthConfigWire, credentialsFrom, decodeRegistryAuth } from './registry-auth-header.js';
 import { type SearchResult, searchImages } from './search.js';
@@ -69,7 +69,7 @@ export class DistributionService {
     const credentials = credentialsFrom(decodeRegistryAuth(p.registryAuth));
     const platform = parsePlatform(p.platform);
     if (ref.tag !== undefined || ref.digest !== undefined) {
-      await pullImage(this.deps, { ref, credentials, platform, signal: p.signal }, out);
+      out(pullStatus(ref, await pullImage(this.deps, { ref, credentials, platform, signal: p.signal }, out)));
       return;
     }
     // `docker pull --all-tags`: every tag the repository lists.
@@ -80,7 +80,9 @@ export class DistributionService {
         throw translatePullError(err, ref);
       });
     if (tags.length === 0) throw invalidArgument(`no tags available for ${familiarName(ref)}`);
-    for (const t of tags.sort()) await pullImage(this.deps, { ref: withTag(ref, t), credentials, platform, signal: p.signal }, out);
+    let updated = false;
+    for (const t of tags.sort()) updated = (await pullImage(this.deps, { ref: withTag(ref, t), credentials, platform, signal: p.signal }, out)) || updated;
+    out(pullStatus(ref, updated));
   }
 
   push(p: PushParams, out: MessageSink): Promise<void> {

@@ -15,6 +15,7 @@ import type { Digest } from '../../lib/digest.js';
 import type { RegistryClient } from '../../plugins/registry-client/registry-client.js';
 import type { RepositoryClient } from '../../plugins/registry-client/repository-client.js';
 import type { RegistryCredentials } from '../../plugins/registry-client/token-auth.js';
+import type { JSONMessage } from '../../spec/engine/types.js';
 import type { ImageConfigFile, Platform } from '../../spec/oci/image.js';
 import { chainIDs } from '../../spec/oci/chain-id.js';
 import { familiarString, type NamedReference, repositoryName, withDigest } from '../../spec/reference.js';
@@ -132,10 +133,11 @@ async function rememberSources(metadata: DistributionMetadata, req: PullRequest,
 }
 
 /**
- * Pulls `req.ref`. Throws before the first message for resolution failures (unknown repository
- * or tag, auth, unreachable registry); later failures are thrown after messages went out.
+ * Pulls `req.ref` (up to its `Digest:` line; the caller writes {@link pullStatus}). Throws before
+ * the first message for resolution failures (unknown repository or tag, auth, unreachable
+ * registry); later failures are thrown after messages went out. True when a reference moved.
  */
-export async function pullImage(deps: PullDeps, req: PullRequest, out: MessageSink): Promise<void> {
+export async function pullImage(deps: PullDeps, req: PullRequest, out: MessageSink): Promise<boolean> {
   const repo = deps.registry.repository(req.ref.domain, req.ref.path, req.credentials);
   const reference = req.ref.digest ?? req.ref.tag ?? 'latest';
   let resolved: ResolvedManifest;
@@ -147,7 +149,12 @@ export async function pullImage(deps: PullDeps, req: PullRequest, out: MessageSi
   out({ status: `Pulling from ${req.ref.path}`, id: reference });
   const updated = (await tagExisting(deps, req, resolved)) ?? (await pullNew(deps, repo, req, resolved, out));
   out({ status: `Digest: ${resolved.digest}` });
-  out({ status: `Status: ${updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarString(req.ref)}` });
+  return updated;
+}
+
+/** dockerd's writeStatus, once per pulled reference (a repository for `--all-tags`). */
+export function pullStatus(ref: NamedReference, updated: boolean): JSONMessage {
+  return { status: `Status: ${updated ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarString(ref)}` };
 }
 
 /** Fetches the config and the missing layers, then records the image. */

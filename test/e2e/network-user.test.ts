@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import type { TestDaemon } from '../helpers/wharfd.js';
 import { cleanupFixture, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
-import { httpdServing, ok } from './network.fixture.js';
+import { giveUpAfter3s, httpdServing, ok } from './network.fixture.js';
 
 after(cleanupFixture);
 
@@ -91,9 +91,9 @@ describe('user-defined networks', () => {
 
   it('isolates networks from each other and from the default bridge', async () => {
     const ip = await ok(d, ['inspect', 'web', '--format', '{{.NetworkSettings.Networks.webnet.IPAddress}}']);
-    const r = await d.docker(['run', '--rm', 'busybox', 'timeout', '3', 'wget', '-qO-', `http://${ip}/`]);
+    const r = await d.docker(['run', '--rm', 'busybox', ...giveUpAfter3s(`http://${ip}/`)]);
     assert.notEqual(r.code, 0, 'the default bridge cannot reach a user network');
-    const r2 = await d.docker(['run', '--rm', '--network', 'appnet', 'busybox', 'timeout', '3', 'wget', '-qO-', `http://${ip}/`]);
+    const r2 = await d.docker(['run', '--rm', '--network', 'appnet', 'busybox', ...giveUpAfter3s(`http://${ip}/`)]);
     assert.notEqual(r2.code, 0, 'one user network cannot reach another');
   });
 

@@ -26,6 +26,15 @@ export function httpdServing(text: string): string[] {
   return ['sh', '-c', `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`];
 }
 
+/**
+ * A busybox command line that fetches `url` and gives up after 3 s. wget runs under a shell
+ * that does not exec it: as pid 1 it would ignore timeout's SIGTERM and wait out the kernel's
+ * two-minute connect timeout against a dropped SYN.
+ */
+export function giveUpAfter3s(url: string): string[] {
+  return ['sh', '-c', `timeout 3 wget -qO- ${url} || exit 1`];
+}
+
 /** Runs docker, asserting success; returns trimmed stdout. */
 export async function ok(d: TestDaemon, args: string[]): Promise<string> {
   const r = await d.docker(args);

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sweepHost } from './host-sweep.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DOCKER = '/usr/local/bin/docker';
@@ -136,6 +137,9 @@ export async function startWharfd(opts: { dir?: string; extraArgs?: string[] } =
     },
     destroy: async () => {
       await d.stop();
+      const left = await sweepHost({ dir, dataRoot, execRoot });
+      // Only a daemon stopped with containers still running leaves these; say so in the log.
+      if (left.length) process.stderr.write(`# wharfd on ${dir} left behind (swept): ${left.join(', ')}\n`);
       await fs.rm(dir, { recursive: true, force: true });
     },
   };

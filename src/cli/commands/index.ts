@@ -30,6 +30,11 @@ import { register as buildCommand } from './build.js';
 import { register as logsCommand } from './logs.js';
 import { register as pauseCommand } from './pause.js';
 import { register as portCommand } from './port.js';
+import { register as networkCreate } from './network-create.js';
+import { register as networkLs } from './network-ls.js';
+import { register as networkInspect } from './network-inspect.js';
+import { register as networkRm } from './network-rm.js';
+import { register as networkConnect } from './network-connect.js';
 import { register as psCommand } from './ps.js';
 import { register as registryCommand } from './registry.js';
 import { register as renameCommand } from './rename.js';
@@ -85,6 +90,11 @@ export const COMMANDS: readonly RegisterCommand[] = [
   logsCommand,
   topCommand,
   portCommand,
+  networkCreate,
+  networkLs,
+  networkInspect,
+  networkRm,
+  networkConnect,
   diffCommand,
   exportCommand,
   psCommand,

@@ -100,6 +100,8 @@ export class ContainerNetworkingService implements ContainerNetworking {
     };
     if (mode === 'host' || mode === 'none') {
       simple(mode);
+      const net = this.state.tryFind(mode);
+      if (net) this.state.event(net, 'connect', { container: rec.id });
       return { etc: hostGateway ? { hostGateway } : {} };
     }
     if (mode.startsWith(CONTAINER_PREFIX)) {
@@ -132,6 +134,8 @@ export class ContainerNetworkingService implements ContainerNetworking {
   async detach(rec: ContainerRecord): Promise<void> {
     const sb = this.state.sandboxes.get(rec.id);
     if (!sb) return;
+    const modeNet = sb.mode === 'host' || sb.mode === 'none' ? this.state.tryFind(sb.mode) : undefined;
+    if (modeNet) this.state.event(modeNet, 'disconnect', { container: rec.id });
     const t0 = performance.now();
     await teardownSandbox(this.state, sb);
     if (sb.mode === 'bridge') this.state.log.debug('network detached', { id: rec.id, ms: Math.round(performance.now() - t0) });

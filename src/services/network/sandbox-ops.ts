@@ -114,6 +114,10 @@ export async function teardownSandbox(state: NetworkState, sb: SandboxRecord): P
   state.proxies.delete(sb.containerId);
   const hadPorts = sb.ports.length > 0;
   if (state.sandboxes.get(sb.containerId) === sb) state.sandboxes.delete(sb.containerId);
+  for (const ep of sb.endpoints) {
+    const net = state.networks.get(ep.networkId);
+    if (net) state.event(net, 'disconnect', { container: sb.containerId });
+  }
   await Promise.all(proxies.map((p) => p.close()));
   if (hadPorts) await state.applyFirewall();
   const settle = async () => {
@@ -153,6 +157,7 @@ export async function attachBridge(state: NetworkState, rec: ContainerRecord, jo
       sb.endpoints.map((ep, i) => ({ ep, net: joins[i]!.net })),
     );
     if (sb.ports.length) await state.applyFirewall();
+    for (const j of joins) state.event(j.net, 'connect', { container: rec.id });
     return sb;
   } catch (err) {
     await teardownSandbox(state, sb).catch((e) => state.log.warn('undoing a failed network setup failed', { id: rec.id, err: e }));

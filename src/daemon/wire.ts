@@ -113,9 +113,10 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
     save: (rec) => containers.ctx.store.save(rec),
     withLock: (id, fn) => containers.ctx.locks.run(id, fn),
   });
-  await restoreContainers(containers);
+  const restartDue = await restoreContainers(containers);
   // After the containers' own restore: sandboxes of containers gone meanwhile are removed.
   await network.service.restore().catch((err) => input.log.error('reconciling container networking failed', { err }));
+  restartDue();
   imageUsage = containers;
   routes.push(...containerRoutes(containers));
   routes.push(...containerStreamRoutes(new ContainerStreams({ containers, events: input.events })));

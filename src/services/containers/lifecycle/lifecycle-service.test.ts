@@ -169,7 +169,7 @@ describe('LifecycleService (runc, in-process)', () => {
     await svc.close();
     const events2 = createEventBus();
     const svc2 = await open(events2);
-    await restoreContainers(svc2);
+    (await restoreContainers(svc2))();
     assert.equal(svc2.get(id).state.status, 'running');
     assert.equal(svc2.get(id).state.pid, pid);
     await svc2.kill(id);

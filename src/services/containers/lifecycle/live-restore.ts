@@ -60,10 +60,12 @@ async function restoreOne(svc: LifecycleService, rec: ContainerRecord): Promise<
 /**
  * Live restore at daemon start: containers whose shim still runs keep running (their exit watch
  * is re-armed); exits that happened while the daemon was down are recorded (restart policies and
- * AutoRemove apply); removals cut short are finished; containers their restart policy brings
- * back are started in the background, after every record is settled.
+ * AutoRemove apply); removals cut short are finished. Returns the start of the containers their
+ * restart policy brings back, for the caller to run once the rest of the daemon (networking's
+ * own reconciliation in particular, which removes sandboxes of containers that are not running)
+ * is settled: a restart racing that reconciliation could lose its fresh sandbox.
  */
-export async function restoreContainers(svc: LifecycleService): Promise<void> {
+export async function restoreContainers(svc: LifecycleService): Promise<() => void> {
   const due: ContainerRecord[] = [];
   for (const rec of svc.list()) {
     try {
@@ -72,12 +74,14 @@ export async function restoreContainers(svc: LifecycleService): Promise<void> {
       svc.ctx.log.error('restoring container failed', { id: rec.id, err });
     }
   }
-  for (const rec of due) {
-    void svc.ctx.locks
-      .run(rec.id, async () => {
-        if (rec.state.status === 'restarting') rec.state = { ...rec.state, status: 'exited' };
-      })
-      .then(() => svc.restartByPolicy(rec.id))
-      .catch((err) => svc.ctx.log.error('restart at daemon start failed', { id: rec.id, err }));
-  }
+  return () => {
+    for (const rec of due) {
+      void svc.ctx.locks
+        .run(rec.id, async () => {
+          if (rec.state.status === 'restarting') rec.state = { ...rec.state, status: 'exited' };
+        })
+        .then(() => svc.restartByPolicy(rec.id))
+        .catch((err) => svc.ctx.log.error('restart at daemon start failed', { id: rec.id, err }));
+    }
+  };
 }

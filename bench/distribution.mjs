@@ -28,6 +28,7 @@ const SETUPS = (process.env.BENCH_SETUPS ?? 'dockerd+docker-registry,wharfd+dock
   const [engine, registry] = s.split('+');
   return { name: s, engine, registry };
 });
+const DIRECTIONS = new Set((process.env.BENCH_DIRECTIONS ?? 'push,pull').split(','));
 const log = (s) => process.stderr.write(`${s}\n`);
 const REF = 'bench/big:latest';
 
@@ -89,13 +90,14 @@ async function main() {
     const engines = { dockerd: await startDockerd(), wharfd: await startWharfd() };
     for (const e of Object.values(engines)) await e.docker(['load', '-i', big.archivePath]);
     const samples = Object.fromEntries(SETUPS.map((s) => [s.name, { push: [], pull: [] }]));
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i < (DIRECTIONS.has('push') ? RUNS : 0); i++) {
       for (const s of SETUPS) {
         const t = await pushOnce(engines[s.engine], s);
         samples[s.name].push.push(t);
         log(`  run ${i + 1} ${s.name} push: ${fmt.s(t.wall)} (engine CPU ${fmt.s(t.cpu)})`);
       }
     }
+    if (!DIRECTIONS.has('pull')) return finish(samples, bytes);
     const sources = {};
     for (const kind of new Set(SETUPS.map((s) => s.registry))) sources[kind] = await filledRegistry(engines.dockerd, kind);
     // From here on no engine has the image: every pull downloads every layer.
@@ -107,17 +109,23 @@ async function main() {
         log(`  run ${i + 1} ${s.name} pull: ${fmt.s(t.wall)} (engine CPU ${fmt.s(t.cpu)})`);
       }
     }
-    report(samples, bytes);
-    const file = await writeResults('distribution', { params: { RUNS, SIZE_MB, LAYERS, SMALL_FILES, bytes }, samples });
-    console.log(`results: ${path.relative(process.cwd(), file)}`);
+    await finish(samples, bytes);
   } finally {
     await Promise.all([stopAll(), stopRegistries()]);
     await rm(work, { recursive: true, force: true });
   }
 }
 
+async function finish(samples, bytes) {
+  report(samples, bytes);
+  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`load average at the end: ${load}`);
+  const file = await writeResults('distribution', { params: { RUNS, SIZE_MB, LAYERS, SMALL_FILES, bytes, loadavg: os.loadavg() }, samples });
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+}
+
 function report(samples, bytes) {
-  const rate = (xs) => mbps(bytes, median(xs.map((x) => x.wall)));
+  const rate = (xs) => (xs.length ? mbps(bytes, median(xs.map((x) => x.wall))) : Number.NaN);
   const cpu = (xs) => median(xs.map((x) => x.cpu));
   const ref = samples['dockerd+docker-registry'];
   const rows = [['setup', 'push', 'push ratio', 'push CPU', 'pull', 'pull ratio', 'pull CPU']];

@@ -173,7 +173,9 @@ async function main() {
   }
   console.log(`\nblob requests per second, median of ${ROUNDS} rounds of ${DURATION}s, ${CONNECTIONS} keep-alive connections`);
   printTable(rows);
-  const file = await writeResults('registry', { params: { DURATION, CONNECTIONS, ROUNDS, SIZES }, summary, samples });
+  // On a shared machine the load is what the absolute numbers swing with; keep it beside them.
+  console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const file = await writeResults('registry', { params: { DURATION, CONNECTIONS, ROUNDS, SIZES, loadavg: os.loadavg() }, summary, samples });
   console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
 }
 

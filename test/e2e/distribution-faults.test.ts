@@ -1,12 +1,14 @@
 /**
  * Pulls that must fail cleanly: a blob that does not match its digest, a registry killed in the
- * middle of a download (then restarted: the retry succeeds), Docker Hub unreachable, malformed
+ * middle of a download (retried after dockerd's waits and resumed when it comes back; a clear
+ * error when it does not; then a new pull succeeds), Docker Hub unreachable, malformed
  * and oversized manifests; and the formats a pull must accept: a manifest list narrowed to this
  * platform, an OCI manifest with a zstd layer. "Cleanly" is checked on disk: after a failure the
  * daemon holds exactly the blobs and snapshots it held before, and no ingest temp file.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
 import { EngineClient, readJSONMessages } from '../../src/client/index.js';
@@ -79,14 +81,35 @@ describe('pull failures leave nothing behind (fake registry)', () => {
     assert.match(r.stderr, new RegExp(`image config verification failed for digest ${other.id}`));
   });
 
-  it('a connection cut mid-blob is a clear error, and nothing half-written remains', async () => {
+  it('a connection cut mid-blob is retried after dockerd’s wait and resumed where it broke', async () => {
     const third = makeImage([await layerTar({ 'cut.bin': pseudoRandom(2_000_000, 'cut') })]);
     const { layers } = publish(reg, 'cut/img', '1', third);
-    reg.truncate.set(layers[0]!, 100_000);
-    const before = await storeState(w);
+    const blob = reg.blobs.get(layers[0]!)!;
+    reg.truncate.set(layers[0]!, { at: 100_000, times: 1 });
+    reg.log.length = 0;
     const r = await w.docker(['pull', `${reg.host}/cut/img:1`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Retrying in 5 seconds/);
+    const gets = reg.log.filter((l) => l.method === 'GET' && l.path.endsWith(layers[0]!));
+    assert.deepEqual(
+      gets.map((g) => g.range),
+      [undefined, 'bytes=100000-'],
+    );
+    assert.ok(blob.length > 100_000);
+    const inspect = await w.docker(['image', 'inspect', '-f', '{{.Id}}', `${reg.host}/cut/img:1`]);
+    assert.equal(inspect.stdout.trim(), third.id);
+    assert.deepEqual((await storeState(w)).ingests, []);
+  });
+
+  it('a 4xx on a blob is final: a clear error at once, and nothing half-written remains', async () => {
+    const gone = makeImage([await layerTar({ 'gone.bin': pseudoRandom(300_000, 'gone') })]);
+    const { layers } = publish(reg, 'gone/img', '1', gone);
+    reg.repoBlobs.get('gone/img')!.delete(layers[0]!);
+    const before = await storeState(w);
+    const r = await w.docker(['pull', `${reg.host}/gone/img:1`]);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr.trim(), `Get "${reg.url}/v2/cut/img/blobs/${layers[0]}": unexpected EOF`);
+    assert.equal(r.stderr.trim(), 'blob unknown: blob unknown to registry');
+    assert.doesNotMatch(r.stdout, /Retrying/);
     assert.deepEqual(await storeState(w), before);
   });
 
@@ -160,27 +183,54 @@ describe('a registry killed in the middle of a pull (docker-registry)', () => {
     await Promise.all([w?.destroy(), reg?.destroy()]);
   });
 
-  it('ends the stream with a clear error, keeps nothing half-written, and a retry after restart succeeds', async () => {
-    const before = await storeState(w);
+  /**
+   * Pulls (or pushes) through the Engine API, killing the registry at the first message with
+   * `killAt` as its status; `onRetry` runs at the first `Retrying in` line. Returns the statuses
+   * seen and the stream's error.
+   */
+  async function interrupted(start: (c: EngineClient) => Promise<IncomingMessage>, killAt: string, onRetry?: () => Promise<void>): Promise<{ seen: string[]; error: string }> {
     const client = new EngineClient({ host: w.host });
+    const seen: string[] = [];
+    let error = '';
+    let killed = false;
+    let retried = false;
     try {
-      const res = await client.imagePull.pull(`${reg.host}/big/img`, '1');
-      const seen: string[] = [];
-      let killed = false;
-      let error = '';
-      for await (const m of readJSONMessages(res)) {
+      for await (const m of readJSONMessages(await start(client))) {
         if (m.error) error = m.error;
         if (m.status) seen.push(m.status);
-        if (!killed && m.status === 'Downloading') {
+        if (!killed && m.status === killAt) {
           killed = true;
           await reg.kill();
         }
+        if (killed && !retried && m.status?.startsWith('Retrying in ')) {
+          retried = true;
+          await onRetry?.();
+        }
       }
-      assert.ok(killed, `never saw a download: ${seen.join(', ')}`);
-      assert.match(error, new RegExp(`^(Get "http://${reg.host}/v2/big/img/blobs/sha256:[a-f0-9]{64}": (unexpected EOF|EOF|dial tcp ${reg.host}: connect: connection refused))$`));
     } finally {
       client.close();
     }
+    assert.ok(killed, `the registry was never killed: ${seen.join(', ')}`);
+    return { seen, error };
+  }
+
+  it('restarted while the pull waits to retry: the same pull resumes and completes', async () => {
+    const { seen, error } = await interrupted((c) => c.imagePull.pull(`${reg.host}/big/img`, '1'), 'Downloading', () => reg.restart());
+    assert.equal(error, '');
+    assert.ok(seen.includes('Retrying in 5 seconds'), seen.join(', '));
+    assert.ok(seen.includes(`Status: Downloaded newer image for ${name}`), seen.join(', '));
+    const inspect = await w.docker(['image', 'inspect', '-f', '{{.Id}}', name]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.deepEqual((await storeState(w)).ingests, []);
+    assert.equal((await w.docker(['rmi', name])).code, 0);
+  });
+
+  it('gone for good: after five attempts a clear error, nothing half-written; a pull after restart succeeds', async () => {
+    const before = await storeState(w);
+    const { seen, error } = await interrupted((c) => c.imagePull.pull(`${reg.host}/big/img`, '1'), 'Downloading');
+    // dockerd's schedule: waits of 5, 10, 15 and 20 seconds between the five attempts.
+    for (const wait of ['Retrying in 5 seconds', 'Retrying in 10 seconds', 'Retrying in 15 seconds', 'Retrying in 20 seconds']) assert.ok(seen.includes(wait), wait);
+    assert.match(error, new RegExp(`^Get "http://${reg.host}/v2/big/img/blobs/sha256:[a-f0-9]{64}": dial tcp ${reg.host}: connect: connection refused$`));
     assert.deepEqual(await storeState(w), before);
     await reg.restart();
     const retry = await w.docker(['pull', name]);
@@ -188,32 +238,25 @@ describe('a registry killed in the middle of a pull (docker-registry)', () => {
     assert.equal(lines(retry.stdout).at(-1), name);
   });
 
-  it('a push cut off by the registry dying fails clearly; the tag appears only after a complete retry', async () => {
+  it('a push whose registry restarts mid-upload retries the layer and completes; the tag appears only then', async () => {
     const target = `${reg.host}/big/fresh:1`;
     await loadImages(w, [{ image: await layeredImage([{ file: 'fresh.bin', size: 32 << 20 }], { fresh: 'yes' }), tags: [target] }]);
-    const client = new EngineClient({ host: w.host });
-    let error = '';
-    let killed = false;
-    try {
-      const res = await client.distribution.push(`${reg.host}/big/fresh`, { tag: '1' });
-      for await (const m of readJSONMessages(res)) {
-        if (m.error) error = m.error;
-        if (!killed && m.status === 'Pushing') {
-          killed = true;
-          await reg.kill();
-        }
-      }
-    } finally {
-      client.close();
-    }
-    assert.ok(killed, 'the push was uploading when the registry died');
-    assert.match(error, new RegExp(`^(Patch|Put|Post|Head) "http://${reg.host}/v2/big/fresh/blobs/`));
-    await reg.restart();
-    const tags = await fetch(`http://${reg.host}/v2/big/fresh/tags/list`);
-    const listed = tags.status === 200 ? ((await tags.json()) as { tags?: string[] }).tags : [];
-    assert.ok(!listed?.includes('1'), 'a failed push publishes no tag');
-    const retry = await w.docker(['push', target]);
-    assert.equal(retry.code, 0, retry.stderr);
-    assert.match(retry.stdout, /1: digest: sha256:[a-f0-9]{64} size: \d+/);
+    let tagsWhileDown: string[] | undefined;
+    const { seen, error } = await interrupted(
+      (c) => c.distribution.push(`${reg.host}/big/fresh`, { tag: '1' }),
+      'Pushing',
+      async () => {
+        await reg.restart();
+        const tags = await fetch(`http://${reg.host}/v2/big/fresh/tags/list`);
+        tagsWhileDown = tags.status === 200 ? (((await tags.json()) as { tags?: string[] }).tags ?? []) : [];
+      },
+    );
+    assert.equal(error, '');
+    assert.ok(seen.includes('Retrying in 5 seconds'), seen.join(', '));
+    assert.ok(seen.some((x) => /^1: digest: sha256:[a-f0-9]{64} size: \d+$/.test(x)), seen.join(', '));
+    assert.deepEqual(tagsWhileDown, [], 'an interrupted push publishes no tag');
+    await w.docker(['rmi', target]);
+    const back = await w.docker(['pull', target]);
+    assert.equal(back.code, 0, back.stderr);
   });
 });

@@ -2,7 +2,7 @@
  * The engine against our own registry: the real docker CLI driving wharfd, pushing to and
  * pulling from `wharf registry serve` on 127.0.0.1, without and with bcrypt basic auth; a second
  * push of an image sharing layers uploads only the new layers (counted from the registry's
- * request log).
+ * request log), a big one in a single streamed PATCH.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -22,7 +22,8 @@ for (const auth of [false, true]) {
     before(async () => {
       [w, reg] = await Promise.all([startWharfd(), startRegistry('wharf', auth ? { user } : {})]);
       a = await layeredImage([{ file: 'a.bin', size: 40_000 }], { v: 'a' });
-      b = await layeredImage([{ file: 'b.bin', size: 50_000 }], { v: 'b' });
+      // Over 8 MiB of incompressible bytes: pushed as one streamed PATCH, not monolithically.
+      b = await layeredImage([{ file: 'b.bin', size: 12 << 20 }], { v: 'b' });
       await loadImages(w, [
         { image: a, tags: [`${reg.host}/team/a:1`] },
         { image: b, tags: [`${reg.host}/team/b:1`] },
@@ -47,6 +48,8 @@ for (const auth of [false, true]) {
       assert.equal(second.code, 0, second.stderr);
       assert.ok(second.stdout.includes(`${shortId(b.diffIDs[0]!)}: Mounted from team/a`), second.stdout);
       assert.equal(completedUploads(reg.log()), 5, 'only the new layer and the config');
+      const patches = reg.log().match(/method="PATCH" path="\/v2\/team\/b\/blobs\/uploads\/[^"]+" status=202/g) ?? [];
+      assert.equal(patches.length, 1, 'the big layer went up in one streamed PATCH');
     });
 
     it('pulls back what it pushed, by tag and by digest', async () => {

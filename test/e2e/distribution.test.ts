@@ -134,6 +134,38 @@ describe('docker push/pull through wharfd and docker-registry', () => {
     assert.equal(r.stdout.trim(), '3000 /a.txt');
   });
 
+  it('create --pull missing|always|never, from the docker CLI and ours, asks the registry only as told', async () => {
+    const image = `${host}/spy/built:1`;
+    // Present whatever the tests before did (the run test removes it when it cannot start).
+    assert.equal((await w.docker(['pull', image])).code, 0);
+    const manifestGets = (repo: string) => (reg.log().match(new RegExp(`"(GET|HEAD) /v2/${repo}/manifests/[^" ]+ HTTP/1.1" 200`, 'g')) ?? []).length;
+    const absentGets = () => (reg.log().match(/"(GET|HEAD) \/v2\/spy\/absent\/manifests\//g) ?? []).length;
+    for (const cli of ['docker', 'wharf'] as const) {
+      const create = async (args: string[]) => {
+        const r = await (cli === 'docker' ? w.docker(['create', ...args]) : w.wharf(['create', ...args]));
+        if (r.code === 0) await w.docker(['rm', r.stdout.trim()]);
+        return r;
+      };
+      // missing: the image is here, so no registry request at all.
+      const before = manifestGets('spy/built');
+      const missing = await create(['--pull', 'missing', image, 'true']);
+      assert.equal(missing.code, 0, `${cli}: ${missing.stderr}`);
+      assert.doesNotMatch(missing.stderr, /Pulling from/);
+      assert.equal(manifestGets('spy/built'), before, `${cli} --pull missing asked the registry`);
+      // always: resolved against the registry even though the image is here.
+      const always = await create(['--pull', 'always', image, 'true']);
+      assert.equal(always.code, 0, `${cli}: ${always.stderr}`);
+      assert.ok(always.stderr.includes(`Status: Image is up to date for ${image}`), `${cli}: ${always.stderr}`);
+      assert.ok(manifestGets('spy/built') > before, `${cli} --pull always did not ask the registry`);
+      // never: a missing image is an error, and the registry is not asked.
+      const asked = absentGets();
+      const never = await create(['--pull', 'never', `${host}/spy/absent:1`, 'true']);
+      assert.notEqual(never.code, 0);
+      assert.ok(never.stderr.includes(`No such image: ${host}/spy/absent:1`), `${cli}: ${never.stderr}`);
+      assert.equal(absentGets(), asked);
+    }
+  });
+
   it('docker search lists the registry’s repositories matching the term', async () => {
     const r = await w.docker(['search', `${host}/spy`]);
     assert.equal(r.code, 0, r.stderr);

@@ -1,6 +1,7 @@
 /**
- * One blob upload session (distribution spec "Pushing blobs"): chunks go up in order with
- * `PATCH` + `Content-Range: <start>-<end>` (inclusive), each answer's `Location` is the URL of
+ * One blob upload session (distribution spec "Pushing blobs"): the blob goes up in one streamed
+ * `PATCH`, or in chunks in order with
+ * `PATCH` + `Content-Range: <start>-<end>` (inclusive); each answer's `Location` is the URL of
  * the next request, and `PUT <location>?digest=<digest>` closes the session — with the whole
  * blob as its body for a monolithic upload. Nothing is visible in the repository until that PUT
  * succeeds; {@link cancel} releases an abandoned session.
@@ -41,6 +42,28 @@ export class BlobUpload {
       },
       body: pieces.length === 1 ? pieces[0] : Readable.from(pieces, { objectMode: false }),
     });
+    await res.body.dump();
+    this.offset += length;
+    this.follow(res.header('location'));
+  }
+
+  /**
+   * Streams the rest of the blob in one `PATCH` with no Content-Range (the spec's "streamed"
+   * upload; what dockerd sends): the body goes out as it is produced, with chunked transfer
+   * encoding, and the registry takes it in one request instead of one per chunk.
+   */
+  async patchStream(body: AsyncIterable<Buffer>): Promise<void> {
+    let length = 0;
+    const counted = Readable.from(
+      (async function* () {
+        for await (const chunk of body) {
+          length += chunk.length;
+          yield chunk;
+        }
+      })(),
+      { objectMode: false },
+    );
+    const res = await this.session.send({ method: 'PATCH', path: this.location.href, scopes: this.scopes, headers: { 'Content-Type': 'application/octet-stream' }, body: counted });
     await res.body.dump();
     this.offset += length;
     this.follow(res.header('location'));

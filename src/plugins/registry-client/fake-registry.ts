@@ -16,6 +16,7 @@ export interface LoggedRequest {
   method: string;
   path: string;
   authorization?: string;
+  range?: string;
 }
 
 interface Manifest {
@@ -30,8 +31,15 @@ export class FakeRegistry {
   readonly blobs = new Map<string, Buffer>();
   /** Bytes served for a digest instead of the real ones (a lying registry). */
   readonly corrupt = new Map<string, Buffer>();
-  /** Blob GETs that send this many bytes and then drop the connection. */
-  readonly truncate = new Map<string, number>();
+  /**
+   * Blob GETs that send `at` bytes of their body and then drop the connection — the next
+   * `times` GETs (every one when `times` is absent).
+   */
+  readonly truncate = new Map<string, { at: number; times?: number }>();
+  /** Blob GETs of a digest answered 503, this many times (a registry restarting). */
+  readonly unavailable = new Map<string, number>();
+  /** Honour `Range: bytes=N-` on blob GETs (206); off, the whole blob is sent (200). */
+  ranges = true;
   readonly manifests = new Map<string, Map<string, Manifest>>();
   readonly repoBlobs = new Map<string, Set<string>>();
   readonly tokensIssued: string[] = [];
@@ -120,7 +128,7 @@ export class FakeRegistry {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    this.log.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization });
+    this.log.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, range: req.headers.range });
     if (url.pathname === '/token') return this.token(req, res);
     if (url.pathname.startsWith('/storage/')) return this.sendBlob(req, res, url.pathname.slice('/storage/'.length));
     if (url.pathname === '/v2/' && this.anonymousPing) return json(res, 200, {});
@@ -154,14 +162,24 @@ export class FakeRegistry {
       json(res, 404, { errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' }] });
       return;
     }
-    res.writeHead(200, { 'Content-Length': data.length, 'Docker-Content-Digest': digest, 'Content-Type': 'application/octet-stream' });
-    if (req.method === 'HEAD') return void res.end();
-    const cut = this.truncate.get(digest);
-    if (cut !== undefined) {
-      res.write(data.subarray(0, cut), () => res.socket?.destroy());
+    const down = this.unavailable.get(digest) ?? 0;
+    if (down > 0 && req.method === 'GET') {
+      this.unavailable.set(digest, down - 1);
+      json(res, 503, { errors: [{ code: 'UNAVAILABLE', message: 'service unavailable' }] });
       return;
     }
-    res.end(data);
+    const from = this.ranges && req.method === 'GET' ? Number(/^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''))?.[1] ?? 0) : 0;
+    const headers = { 'Content-Length': data.length - from, 'Docker-Content-Digest': digest, 'Content-Type': 'application/octet-stream' };
+    if (from > 0) res.writeHead(206, { ...headers, 'Content-Range': `bytes ${from}-${data.length - 1}/${data.length}` });
+    else res.writeHead(200, headers);
+    if (req.method === 'HEAD') return void res.end();
+    const cut = this.truncate.get(digest);
+    if (cut && from + cut.at < data.length && (cut.times ?? 1) > 0) {
+      if (cut.times !== undefined) cut.times--;
+      res.write(data.subarray(from, from + cut.at), () => res.socket?.destroy());
+      return;
+    }
+    res.end(data.subarray(from));
   }
 
   private manifest(req: http.IncomingMessage, res: http.ServerResponse, repo: string, ref: string): Promise<void> | void {

@@ -163,3 +163,15 @@ export function transportError(method: string, url: URL, err: unknown): WharfErr
   if (err instanceof WharfError) return err;
   return new WharfError('Unavailable', `${goMethod(method)} "${url.href}": ${goNetErrorText(err, url)}`, { cause: err });
 }
+
+/**
+ * Whether a failure may go away on its own, so that a layer download or upload is worth trying
+ * again (dockerd's retryOnError): transport failures (connection refused or reset, a body cut
+ * off, timeouts) and a registry's 5xx answers. A registry's 4xx — unknown blob or name, refused
+ * credentials, too many requests — and anything that is not a transport failure (a digest
+ * mismatch, a full disk) are final.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof RegistryError) return err.status >= 500;
+  return err instanceof WharfError && err.kind === 'Unavailable';
+}

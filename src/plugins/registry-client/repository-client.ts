@@ -118,11 +118,24 @@ export class RepositoryClient {
     return { size: Number(res.header('content-length') ?? -1) };
   }
 
-  /** `GET /v2/<name>/blobs/<digest>`, following storage redirects. The caller verifies the bytes. */
-  async fetchBlob(digest: Digest, signal?: AbortSignal): Promise<{ body: Readable; size?: number; url: URL }> {
-    const res = await this.session.send({ method: 'GET', path: `/v2/${this.name}/blobs/${digest}`, scopes: this.pullScope, followRedirects: true, signal });
+  /**
+   * `GET /v2/<name>/blobs/<digest>`, following storage redirects. The caller verifies the bytes.
+   * From `offset` > 0 it asks for the rest only (`Range: bytes=<offset>-`); `partial` tells
+   * whether the registry honoured that (206) or sent the whole blob again (200).
+   */
+  async fetchBlob(digest: Digest, signal?: AbortSignal, offset = 0): Promise<{ body: Readable; size?: number; url: URL; partial: boolean }> {
+    const headers = offset > 0 ? { Range: `bytes=${offset}-` } : undefined;
+    const res = await this.session.send({ method: 'GET', path: `/v2/${this.name}/blobs/${digest}`, scopes: this.pullScope, headers, followRedirects: true, signal });
     const len = Number(res.header('content-length'));
-    return { body: res.body, size: Number.isFinite(len) ? len : undefined, url: res.url };
+    const partial = res.status === 206;
+    if (partial) {
+      const start = /^bytes\s+(\d+)-/.exec(res.header('content-range') ?? '')?.[1];
+      if (Number(start) !== offset) {
+        await res.body.dump();
+        throw invalidArgument(`registry answered a range request for ${digest} from ${offset} with Content-Range ${JSON.stringify(res.header('content-range') ?? '')}`);
+      }
+    }
+    return { body: res.body, size: Number.isFinite(len) ? len : undefined, url: res.url, partial };
   }
 
   /** Reads a small blob (a config) whole and checks its digest. */

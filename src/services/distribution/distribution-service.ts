@@ -13,6 +13,7 @@ import { DistributionMetadata } from './distribution-metadata.js';
 import { type LoginResult, login } from './login.js';
 import { parsePlatform } from './manifest-resolve.js';
 import type { MessageSink } from './progress.js';
+import { DOCKER_RETRY, type RetryPolicy } from './retry.js';
 import { translatePullError } from './pull-errors.js';
 import { pullImage, pullStatus } from './puller.js';
 import { pushImage } from './pusher.js';
@@ -23,6 +24,10 @@ export interface DistributionServiceDeps {
   images: ImageService;
   registry: RegistryClient;
   metadata: DistributionMetadata;
+  /** Retries of layer downloads (dockerd's `--max-download-attempts`, default 5 attempts). */
+  downloadRetry?: RetryPolicy;
+  /** Retries of layer uploads (dockerd's default: 5 attempts). */
+  uploadRetry?: RetryPolicy;
 }
 
 export interface PullParams {
@@ -61,7 +66,13 @@ export class DistributionService {
   /** Builds the service with its metadata file under `root` (`<data-root>/distribution`). */
   static async open(deps: Omit<DistributionServiceDeps, 'metadata'> & { root: string }): Promise<DistributionService> {
     const metadata = await DistributionMetadata.open(path.join(deps.root, 'v2-metadata.json'));
-    return new DistributionService({ images: deps.images, registry: deps.registry, metadata });
+    return new DistributionService({
+      images: deps.images,
+      registry: deps.registry,
+      metadata,
+      downloadRetry: deps.downloadRetry ?? DOCKER_RETRY,
+      uploadRetry: deps.uploadRetry ?? DOCKER_RETRY,
+    });
   }
 
   async pull(p: PullParams, out: MessageSink): Promise<void> {

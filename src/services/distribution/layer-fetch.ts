@@ -8,21 +8,24 @@
  * Nothing half-written survives a failure: the content store commits a blob only after the
  * whole stream matched its digest, and the verifier fails the stream *before* its end reaches
  * the store when the compressed digest or size is wrong; a staged snapshot is removed by the
- * stager on error.
+ * stager on error. A transfer that breaks transiently (the registry restarting, a reset
+ * connection) is resumed from the byte where it stopped after dockerd's retry wait, unseen by
+ * the verifier, the store and the applier.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobInfo, ContentStore } from '../../core/content/content-store.js';
-import { invalidArgument, WharfError } from '../../errdefs/index.js';
+import { internal, invalidArgument, WharfError } from '../../errdefs/index.js';
 import type { Digest } from '../../lib/digest.js';
 import { decompressed } from '../../lib/tar/decompress.js';
-import { goMethod, transportError } from '../../plugins/registry-client/registry-errors.js';
 import type { RepositoryClient } from '../../plugins/registry-client/repository-client.js';
+import { resumableBlob } from '../../plugins/registry-client/resumable-blob.js';
 import type { Descriptor } from '../../spec/oci/image.js';
 import type { BlobLease } from '../images/blob-leases.js';
 import type { LayerStore, StagedLayer } from '../images/layer-store.js';
 import { tee } from '../images/tee.js';
+import { backoff, type RetryContext } from './retry.js';
 
 /**
  * Passes bytes through while hashing them; fails the stream (before it ends) when the content
@@ -74,16 +77,8 @@ export interface FetchLayerInput {
   /** Compressed bytes received so far, for progress. */
   onBytes: (n: number) => void;
   signal?: AbortSignal;
-}
-
-/** What a mid-body failure looks like from Go: the request, then `unexpected EOF`. */
-function bodyError(url: URL, err: unknown): WharfError {
-  if (err instanceof WharfError) return err;
-  const code = (err as { code?: string })?.code;
-  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'UND_ERR_CLOSED') {
-    return new WharfError('Unavailable', `${goMethod('GET')} "${url.href}": unexpected EOF`, { cause: err });
-  }
-  return transportError('GET', url, err);
+  /** How transient failures are retried (the download resumes where it stopped); none when absent. */
+  retry?: RetryContext;
 }
 
 /**
@@ -137,10 +132,15 @@ async function consume(input: FetchLayerInput, verified: Readable): Promise<Stag
  * (registry gone mid-body), else the store's or the applier's.
  */
 export async function fetchLayer(input: FetchLayerInput): Promise<StagedLayer | undefined> {
-  const { body, url } = await input.repo.fetchBlob(input.blob.digest, input.signal);
+  const retry = input.retry;
+  const body = resumableBlob(input.repo, input.blob.digest, {
+    signal: input.signal,
+    beforeRetry: retry ? (err, attempt) => backoff(retry, err, attempt) : undefined,
+  });
   const down = new PassThrough({ highWaterMark: 1 << 20 });
   const transfer = pipeline(body, new VerifyingStream(input.blob, input.onBytes), forwardTo(down)).catch((err) => {
-    const e = bodyError(url, err);
+    // The reader words transport failures as Go does; anything else escaping it is a bug.
+    const e = err instanceof WharfError ? err : internal(`downloading ${input.blob.digest}: ${(err as Error)?.message ?? err}`, { cause: err });
     down.destroy(e);
     throw e;
   });

@@ -4,9 +4,8 @@
  *     HEAD-checked in the target repository → `Layer already exists`;
  *  2. such a blob in a sibling repository is mounted (`?mount=&from=`) → `Mounted from <repo>`;
  *  3. otherwise the layer is read from the content store, gzip-compressed on all cores
- *     (parallel-gzip.ts) and uploaded as it is produced — one PATCH per 8 MiB chunk, each sent
- *     while the next is being compressed; a blob that fits one chunk goes up monolithically
- *     (POST then PUT with the body) → `Pushed`.
+ *     (parallel-gzip.ts) and uploaded as it is produced, in one streamed PATCH; a blob of at
+ *     most 8 MiB goes up monolithically (POST then PUT with the body) → `Pushed`.
  * Every outcome is remembered per (diffID, repository) so the next push skips or mounts it.
  */
 import { type Readable, Transform } from 'node:stream';
@@ -24,8 +23,8 @@ import { ByteProgress, type MessageSink, statusLine } from './progress.js';
 
 /** zlib level of push compression: 2 runs ~2× level 6 (dockerd's) for ~6 % larger blobs. */
 export const PUSH_GZIP_LEVEL = 2;
-/** Bytes per PATCH of a chunked upload (and the monolithic-upload threshold). */
-export const UPLOAD_CHUNK = 8 << 20;
+/** Compressed blobs up to this size go up monolithically (POST, then PUT with the body). */
+export const MONOLITHIC_MAX = 8 << 20;
 /** Mount attempts per layer, as dockerd (it tries at most 3 candidate repositories). */
 const MAX_MOUNTS = 3;
 
@@ -105,39 +104,49 @@ async function compressedSource(input: PushLayerInput, onRaw: (n: number) => voi
   return stream.pipe(gz);
 }
 
-/** Step 3: compress and upload, chunk by chunk, one PATCH in flight while the next is made. */
+/**
+ * Step 3: compress and upload. The first {@link MONOLITHIC_MAX} bytes are gathered; a blob that
+ * ends within them goes up monolithically (POST, then PUT with the body). A larger one is
+ * streamed in one PATCH while it is being compressed — one request per layer, as dockerd sends
+ * it: per-chunk PATCHes cost a registry a round trip and a saved hash state each (docker-registry
+ * writes one per request) that a single request does not pay (bench/README.md has the numbers).
+ */
 async function upload(input: PushLayerInput, progress: ByteProgress): Promise<Descriptor> {
   const source = await compressedSource(input, (n) => progress.add(n));
   const digester = new DigestingStream({ highWaterMark: 1 << 20 });
   source.on('error', (e) => digester.destroy(e));
   source.pipe(digester);
-  let session: BlobUpload | undefined;
-  let inflight: Promise<void> = Promise.resolve();
-  let parts: Buffer[] = [];
+  const chunks = digester[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const head: Buffer[] = [];
   let buffered = 0;
+  let ended = false;
+  let session: BlobUpload | undefined;
   try {
-    for await (const chunk of digester) {
-      parts.push(chunk as Buffer);
-      buffered += (chunk as Buffer).length;
-      if (buffered < UPLOAD_CHUNK) continue;
-      const data = parts;
-      parts = [];
-      buffered = 0;
-      await inflight;
-      session ??= await input.repo.startUpload();
-      const s = session;
-      inflight = s.patch(data);
-      inflight.catch(() => {});
+    while (buffered < MONOLITHIC_MAX) {
+      const r = await chunks.next();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      head.push(r.value);
+      buffered += r.value.length;
     }
-    await inflight;
-    const rest = Buffer.concat(parts, buffered);
-    const digest = digester.digest();
-    if (!session) session = await input.repo.startUpload();
-    else await session.patch(rest);
-    await session.complete(digest, session.offset === 0 ? rest : undefined);
-    return layerDescriptor(digest, digester.size);
+    session = await input.repo.startUpload();
+    if (ended) {
+      await session.complete(digester.digest(), Buffer.concat(head, buffered));
+    } else {
+      await session.patchStream(
+        (async function* () {
+          yield* head;
+          for (let r = await chunks.next(); !r.done; r = await chunks.next()) yield r.value;
+        })(),
+      );
+      await session.complete(digester.digest());
+    }
+    return layerDescriptor(digester.digest(), digester.size);
   } catch (err) {
     source.destroy();
+    digester.destroy();
     await session?.cancel();
     throw err;
   }

@@ -16,6 +16,7 @@ import { layerBlob } from '../images/image-records.js';
 import { fetchLayer } from './layer-fetch.js';
 import { Limiter } from './limiter.js';
 import { ByteProgress, type MessageSink, statusLine } from './progress.js';
+import type { RetryPolicy } from './retry.js';
 
 /** dockerd's max-concurrent-downloads default. */
 export const DOWNLOAD_CONCURRENCY = 3;
@@ -54,6 +55,13 @@ async function plan(svc: ImageService, layers: PullLayer[]): Promise<Plan[]> {
   );
 }
 
+/** How the downloads of one pull run. */
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  /** Retries of transient failures (dockerd's: 5 attempts); none when absent. */
+  retry?: RetryPolicy;
+}
+
 /** Starts every needed download (deduplicated by blob digest), limited to 3 at once. */
 function startDownloads(
   svc: ImageService,
@@ -61,8 +69,9 @@ function startDownloads(
   plans: Plan[],
   state: PullState,
   out: MessageSink,
-  signal?: AbortSignal,
+  opts: DownloadOptions,
 ): Map<Digest, Promise<StagedLayer | undefined>> {
+  const { signal, retry } = opts;
   const limiter = new Limiter(DOWNLOAD_CONCURRENCY);
   const downloads = new Map<Digest, Promise<StagedLayer | undefined>>();
   for (const p of plans) {
@@ -80,6 +89,7 @@ function startDownloads(
         stage: !p.hasSnapshot,
         onBytes: (n) => progress.add(n),
         signal,
+        retry: retry && { policy: retry, id: p.id, out, signal },
       });
       if (staged) state.staged.add(staged.key);
       progress.finish();
@@ -112,12 +122,20 @@ async function commitLayer(svc: ImageService, p: Plan, staged: StagedLayer | und
  * returns their records. On the first failure the other downloads are aborted and awaited, then
  * the failure is thrown; what they stored is in `state`, for the caller to clean up.
  */
-export async function pullLayers(svc: ImageService, repo: RepositoryClient, layers: PullLayer[], state: PullState, out: MessageSink, signal?: AbortSignal): Promise<LayerRecord[]> {
+export async function pullLayers(
+  svc: ImageService,
+  repo: RepositoryClient,
+  layers: PullLayer[],
+  state: PullState,
+  out: MessageSink,
+  opts: DownloadOptions = {},
+): Promise<LayerRecord[]> {
+  const { signal } = opts;
   const plans = await plan(svc, layers);
   for (const p of plans) out(statusLine(p.hasBlob ? 'Already exists' : 'Pulling fs layer', p.id));
   // One failure stops the other downloads: no point finishing layers of a pull that failed.
   const stop = new AbortController();
-  const downloads = startDownloads(svc, repo, plans, state, out, signal ? AbortSignal.any([signal, stop.signal]) : stop.signal);
+  const downloads = startDownloads(svc, repo, plans, state, out, { ...opts, signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal });
   try {
     return await commitInOrder(svc, plans, downloads, state, out);
   } catch (err) {

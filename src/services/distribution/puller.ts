@@ -24,6 +24,7 @@ import type { ImageService } from '../images/image-service.js';
 import type { DistributionMetadata } from './distribution-metadata.js';
 import { type ResolvedManifest, resolveManifest } from './manifest-resolve.js';
 import type { MessageSink } from './progress.js';
+import type { RetryPolicy } from './retry.js';
 import { type PullLayer, type PullState, pullLayers } from './pull-layers.js';
 import { translatePullError } from './pull-errors.js';
 
@@ -34,6 +35,8 @@ export interface PullDeps {
   images: ImageService;
   registry: RegistryClient;
   metadata: DistributionMetadata;
+  /** Retries of layer downloads; none when absent. */
+  downloadRetry?: RetryPolicy;
 }
 
 export interface PullRequest {
@@ -166,7 +169,7 @@ async function pullNew(deps: PullDeps, repo: RepositoryClient, req: PullRequest,
   const state: PullState = { lease: svc.leases.lease(), committed: [], staged: new Set() };
   let updated: boolean;
   try {
-    const records = await pullLayers(svc, repo, layers, state, out, req.signal);
+    const records = await pullLayers(svc, repo, layers, state, out, { signal: req.signal, retry: deps.downloadRetry });
     updated = await recordImage(svc, req, resolved, cfg, records);
     state.committed = [];
   } finally {

@@ -21,6 +21,7 @@ import type { DistributionMetadata } from './distribution-metadata.js';
 import { pushLayer } from './layer-push.js';
 import { Limiter } from './limiter.js';
 import { type MessageSink, statusLine } from './progress.js';
+import { type RetryPolicy, withRetry } from './retry.js';
 import { schema2Manifest } from './push-manifest.js';
 
 /** dockerd's max-concurrent-uploads default. */
@@ -30,6 +31,8 @@ export interface PushDeps {
   images: ImageService;
   registry: RegistryClient;
   metadata: DistributionMetadata;
+  /** Retries of layer uploads (each attempt starts the layer over, as dockerd's); none when absent. */
+  uploadRetry?: RetryPolicy;
 }
 
 export interface PushRequest {
@@ -73,7 +76,9 @@ async function pushLayers(deps: PushDeps, repo: RepositoryClient, ref: NamedRefe
   for (const l of topFirst) {
     if (jobs.has(l.diffID)) continue;
     if (limiter.saturated) out(statusLine('Waiting', shortId(l.diffID)));
-    const job = limiter.run(() => pushLayer({ ...common, layer: l }));
+    const once = () => pushLayer({ ...common, layer: l });
+    const policy = deps.uploadRetry;
+    const job = limiter.run(policy ? () => withRetry({ policy, id: shortId(l.diffID), out }, once) : once);
     job.catch(() => {});
     jobs.set(l.diffID, job);
   }

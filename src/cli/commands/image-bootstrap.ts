@@ -12,6 +12,7 @@ interface BootstrapFlags {
   tag?: string;
   output?: string;
   mirror?: string;
+  cacheDir?: string;
 }
 
 /** Loads through the daemon's `POST /images/load`, failing on the stream's error line. */
@@ -41,6 +42,7 @@ async function runBootstrap(ctx: CliContext, name: string, flags: BootstrapFlags
       loader: flags.output ? fileImageLoader(flags.output) : daemonLoader(ctx),
       tag: flags.tag,
       mirror: flags.mirror,
+      cacheDir: flags.cacheDir,
       env: ctx.io.env,
       signal: abort.signal,
       progress: (line) => ctx.err(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}\n`),
@@ -66,5 +68,6 @@ export function register(program: Command, ctx: CliContext): void {
   cmd
     .option('-t, --tag <string>', 'Name the image (default "busybox:latest" or "debian:SUITE")')
     .option('-o, --output <string>', 'Write the image to a tar archive (as "docker save" does) instead of loading it')
-    .option('--mirror <string>', 'Debian mirror for debootstrap (default: the Debian archive in /etc/apt/sources.list*)');
+    .option('--mirror <string>', 'Debian mirror for debootstrap (default: the Debian archive in /etc/apt/sources.list*)')
+    .option('--cache-dir <string>', 'Keep the downloaded Debian packages in this directory and reuse them next time');
 }

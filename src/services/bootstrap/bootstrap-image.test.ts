@@ -121,11 +121,16 @@ describe('bootstrapImage busybox', () => {
  */
 const FAKE_DEBOOTSTRAP = `#!/bin/sh
 set -e
-variant="$1"; suite="$2"; target="$3"; mirror="$4"
+flags=""
+while [ "\${1#--}" != "$1" ]; do flags="$flags $1"; shift; done
+suite="$1"; target="$2"; mirror="$3"
 echo "I: Retrieving InRelease"
 mkdir -p "$target/bin" "$target/etc/apt" "$target/dev" "$target/proc" "$target/var/lib/apt/lists" "$target/var/log"
-echo "$variant $suite $mirror" > "$target/etc/args"
-printf 'Origin: Debian\\nDate: Sat, 10 Feb 2024 10:42:00 UTC\\n' > "$target/var/lib/apt/lists/mirror_dists_\${suite}_Release"
+echo "\${flags# } $suite $mirror" > "$target/etc/args"
+env | LC_ALL=C sort > "$target/etc/build-env"
+printf 'Origin: Debian\\nVersion: 12.5\\nDate: Sat, 10 Feb 2024 10:42:00 UTC\\n' > "$target/var/lib/apt/lists/mirror_dists_\${suite}_Release"
+printf 'root:*:%s:0:99999:7:::\\nnobody:*:19000:0:99999:7:::\\n' $(( $(date +%s) / 86400 )) > "$target/etc/shadow"
+chmod 640 "$target/etc/shadow"
 echo "#!/bin/sh" > "$target/bin/bash"; chmod 755 "$target/bin/bash"
 mknod "$target/dev/null" c 1 3
 echo log > "$target/var/log/dpkg.log"
@@ -172,7 +177,38 @@ describe('bootstrapImage debian (with a stand-in debootstrap)', () => {
     assert.equal(layer.get('etc/args')?.toString().trim(), '--variant=minbase bookworm http://mirror.example/debian');
     assert.ok(layer.has('bin/bash'));
     assert.ok(!layer.has('var/log/dpkg.log'));
+    assert.ok(lines.includes('archive: bookworm 12.5, Release of 2024-02-10T10:42:00.000Z'), lines.join('\n'));
+    // The password-change day pwconv stamps (today) is clamped to the Release day, as debuerreotype does.
+    assert.equal(layer.get('etc/shadow')?.toString(), `root:*:${Math.floor(Date.parse('2024-02-10T10:42:00Z') / 86400000)}:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n`);
     assert.deepEqual(await fs.readdir(tmpDir), [], 'the work dir is removed');
+  });
+
+  it('runs debootstrap in a fixed environment, not the host user\'s', async () => {
+    const loader = memoryLoader();
+    const env = { ...process.env, LC_ALL: 'de_DE.UTF-8', TZ: 'Asia/Tokyo', WHARF_LEAK_CHECK: 'leaked', http_proxy: 'http://proxy.example:3128' };
+    await bootstrapImage('debian:bookworm', { ...opts, loader, env });
+    const files = await tarFiles(loader.archive!);
+    const manifest = JSON.parse(files.get('manifest.json')!.toString());
+    const buildEnv = (await tarFiles(files.get(manifest[0].Layers[0])!)).get('etc/build-env')!.toString().split('\n');
+    for (const v of ['LC_ALL=C', 'LANG=C', 'TZ=UTC', 'HOME=/root', 'DEBIAN_FRONTEND=noninteractive', 'http_proxy=http://proxy.example:3128', `PATH=${process.env.PATH}`]) {
+      assert.ok(buildEnv.includes(v), `${v} in ${buildEnv.join(' ')}`);
+    }
+    assert.ok(!buildEnv.some((l) => l.startsWith('WHARF_LEAK_CHECK=')), 'other host variables stay out');
+  });
+
+  it('passes --cache-dir to debootstrap as an absolute, existing directory, and gives the same image twice', async () => {
+    const cacheDir = path.relative(process.cwd(), path.join(dir, 'debs'));
+    const a = memoryLoader();
+    const b = memoryLoader();
+    const ra = await bootstrapImage('debian:bookworm', { ...opts, loader: a, cacheDir });
+    const rb = await bootstrapImage('debian:bookworm', { ...opts, loader: b, cacheDir });
+    assert.ok((await fs.stat(path.join(dir, 'debs'))).isDirectory());
+    const files = await tarFiles(a.archive!);
+    const manifest = JSON.parse(files.get('manifest.json')!.toString());
+    const layer = await tarFiles(files.get(manifest[0].Layers[0])!);
+    assert.equal(layer.get('etc/args')?.toString().trim(), `--variant=minbase --cache-dir=${path.join(dir, 'debs')} bookworm http://mirror.example/debian`);
+    assert.equal(ra.id, rb.id, 'two bootstraps of the same archive state, a second apart, give one image ID');
+    assert.equal(sha(a.archive!), sha(b.archive!));
   });
 
   it('reports a failing debootstrap with its output, unmounts what it left and removes the work dir', async () => {

@@ -25,6 +25,8 @@ export interface BootstrapOptions {
   signal?: AbortSignal;
   /** Where the Debian tree is built; default os.tmpdir(). Needs room for ~300 MB. */
   tmpDir?: string;
+  /** Keep the downloaded .debs here and reuse them next time (debootstrap --cache-dir); the image is the same either way. */
+  cacheDir?: string;
   /** Overrides (tests, unusual hosts): the busybox binary, the apt config dir, debootstrap and its scripts dir. */
   busybox?: string;
   etcApt?: string;
@@ -95,6 +97,7 @@ export async function bootstrapImage(name: string, opts: BootstrapOptions): Prom
       signal: opts.signal,
       debootstrap: opts.debootstrap,
       scriptsDir: opts.debootstrapScripts,
+      cacheDir: opts.cacheDir,
     });
     progress(`loading ${repoTag}`);
     const result = await loadImage({ layer: rootfs.layer, created: rootfs.created, cmd: ['bash'], createdBy: `wharf image bootstrap debian:${target.suite} (debootstrap --variant=minbase)`, repoTag }, opts.loader);

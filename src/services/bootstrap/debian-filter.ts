@@ -8,10 +8,20 @@ const EMPTY_DIRS = new Set(['dev', 'proc', 'sys', 'tmp', 'var/tmp']);
 const CACHE_TREES = ['var/lib/apt/lists/', 'var/cache/apt/'];
 
 /**
- * Host files debootstrap copies in that the engine provides per container (it bind-mounts
- * them), plus regenerated caches; leaving them in would leak the build host into the image.
+ * Files that differ from one build to the next or name the build host, as debuerreotype (the
+ * builder of Docker Hub's Debian images) leaves them out: the host files debootstrap copies in
+ * that the engine provides per container (it bind-mounts them); ldconfig's aux-cache (it records
+ * inode numbers and ctimes); util-linux's mount table; and apt's kernel-autoremove list (it
+ * names the build host's kernels).
  */
-const EXCLUDED_FILES = new Set(['etc/resolv.conf', 'etc/hostname', 'etc/hosts', 'var/cache/ldconfig/aux-cache']);
+const EXCLUDED_FILES = new Set([
+  'etc/resolv.conf',
+  'etc/hostname',
+  'etc/hosts',
+  'var/cache/ldconfig/aux-cache',
+  'run/mount/utab',
+  'etc/apt/apt.conf.d/01autoremove-kernels',
+]);
 
 /**
  * The pack filter for a debootstrap tree, following what Docker's official Debian images leave

@@ -77,8 +77,12 @@ async function scenario(daemons, ctx, { name, prepare, extra }) {
   return out;
 }
 
+/** The 1-minute load average, as printed and stored beside the ratios (they swing with it here). */
+const load1 = () => Number(os.loadavg()[0].toFixed(2));
+
 async function main() {
   log(`wharf under test: ${wharfDist()}`);
+  const loadStart = load1();
   const work = await mkdtemp(path.join(os.tmpdir(), 'wharf-bench-build-'));
   const ctx = path.join(work, 'ctx');
   try {
@@ -112,7 +116,9 @@ async function main() {
       rows.push([label, cell(r, 'dockerd'), cell(r, 'wharfd'), both ? fmt.ratio(ratio(r)) : '-']);
     }
     printTable(rows);
-    const file = await writeResults('build', { params: { RUNS, LIB_FILES, daemons: KINDS, wharfDist: wharfDist(), dockerfile: DOCKERFILE }, cold, cached, changed, ratios });
+    const load = { start: loadStart, end: load1() };
+    console.log(`\nload average (1 min): ${load.start} at the start, ${load.end} at the end (${os.cpus().length} cores)`);
+    const file = await writeResults('build', { params: { RUNS, LIB_FILES, daemons: KINDS, wharfDist: wharfDist(), dockerfile: DOCKERFILE }, cold, cached, changed, ratios, load });
     console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
   } finally {
     await stopAll();

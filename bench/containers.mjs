@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Containers benchmark (issue 3): wharfd vs the real dockerd (+ containerd) in one run, and a bare
-// `runc run` of the same busybox bundle as the floor. Measures:
+// Containers benchmark (issue 3): wharfd vs the real dockerd (+ containerd) in one run, and bare
+// `runc run` as the floor. Measures:
 //   1. `docker run --rm --network none busybox true` latency (median)
 //   2. 50 detached starts (`run -d --network none busybox sleep 600`), total time
 //   3. `docker exec CTR true` latency (median)
 //   4. `docker ps -a` with 200 containers present (median)
 //   5. idle RSS of the daemon(s) with no containers (wharfd alone; dockerd + its containerd)
-// Prints ratios; never asserts. See bench/README.md.
+// Both daemons run side by side and their samples are interleaved (dockerd, wharfd, dockerd, …)
+// so that load drifting on a shared machine hits both alike. Prints ratios; never asserts.
+// See bench/README.md.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,19 +19,22 @@ import { fmt, median, printTable, timeOnce, writeResults } from './lib/timing.mj
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const DETACHED = Number(process.env.BENCH_DETACHED ?? 50);
 const PS_CONTAINERS = Number(process.env.BENCH_PS_CONTAINERS ?? 200);
+const RUNC = process.env.BENCH_RUNC ?? 'runc';
+/** A second compiled tree (e.g. a build of the previous commit) measured beside wharfd: an A/B. */
+const COMPARE_DIST = process.env.BENCH_COMPARE_DIST;
 
 process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
+
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
 async function busyboxArchive(dir) {
   const file = path.join(dir, 'busybox.tar');
   await run(process.execPath, [path.join(wharfDist(), 'cmd/wharf.js'), 'image', 'bootstrap', 'busybox', '-o', file], { check: true });
   return file;
-}
-
-async function samples(n, fn) {
-  const xs = [];
-  for (let i = 0; i < n; i++) xs.push(await timeOnce(() => fn(i)));
-  return xs;
 }
 
 /** VmRSS in bytes of a pid and, recursively, its children (dockerd starts containerd as a child). */
@@ -43,78 +48,145 @@ async function treeRss(pid) {
   return total;
 }
 
-/** A bare OCI bundle of the same busybox rootfs, for the `runc run` floor. */
-async function bareBundle(dir, archive) {
-  const bundle = path.join(dir, 'bundle');
-  const rootfs = path.join(bundle, 'rootfs');
-  await run('mkdir', ['-p', rootfs], { check: true });
+/** The busybox rootfs of the archive, extracted for the bare-runtime floors. */
+async function extractRootfs(dir, archive) {
+  const rootfs = path.join(dir, 'rootfs');
   const x = path.join(dir, 'x');
-  await run('mkdir', ['-p', x], { check: true });
+  await run('mkdir', ['-p', rootfs, x], { check: true });
   await run('tar', ['-xf', archive, '-C', x], { check: true });
   const manifest = JSON.parse(await readFile(path.join(x, 'manifest.json'), 'utf8'));
   for (const layer of manifest[0].Layers) await run('tar', ['-xf', path.join(x, layer), '-C', rootfs], { check: true });
-  await run('runc', ['spec', '--bundle', bundle], { check: true });
+  return rootfs;
+}
+
+/** `runc spec`'s minimal config (no seccomp, default caps, few mounts) on the busybox rootfs. */
+async function minimalBundle(dir, rootfs) {
+  const bundle = path.join(dir, 'bundle-min');
+  await run('mkdir', ['-p', bundle], { check: true });
+  await run(RUNC, ['spec', '--bundle', bundle], { check: true });
   const cfgPath = path.join(bundle, 'config.json');
   const cfg = JSON.parse(await readFile(cfgPath, 'utf8'));
+  cfg.root = { path: rootfs, readonly: true };
   cfg.process.terminal = false;
   cfg.process.args = ['true'];
   await writeFile(cfgPath, JSON.stringify(cfg));
   return bundle;
 }
 
-async function measureDaemon(d, archive) {
-  const out = { kind: d.kind };
-  out.idleRss = await treeRss(d.pid);
-  await d.docker(['load', '-q', '-i', archive]);
-  await d.docker(['run', '--rm', '--network', 'none', 'busybox', 'true']); // warm-up
-  out.runRm = await samples(RUNS, () => d.docker(['run', '--rm', '--network', 'none', 'busybox', 'true']));
-  out.detached = await timeOnce(async () => {
-    for (let i = 0; i < DETACHED; i++) await d.docker(['run', '-d', '--network', 'none', '--name', `bd${i}`, 'busybox', 'sleep', '600']);
-  });
-  await d.docker(['exec', 'bd0', 'true']); // warm-up
-  out.exec = await samples(RUNS, () => d.docker(['exec', 'bd0', 'true']));
-  const ids = (await d.docker(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
-  await d.docker(['rm', '-f', ...ids]);
-  for (let i = 0; i < PS_CONTAINERS; i++) await d.docker(['create', '--network', 'none', 'busybox', 'true']);
-  await d.docker(['ps', '-a']);
-  out.ps = await samples(RUNS, () => d.docker(['ps', '-a']));
+/**
+ * The issue's floor, "a bare `runc run` of the same bundle": the config.json wharfd generated
+ * for `run --network none busybox` (Docker's seccomp profile, capabilities, masked paths,
+ * cgroup, /etc files), taken from a running container's bundle (wharfd's exec-root layout,
+ * `b/<12 of id>/config.json`), with its rootfs pointed at the extracted image and its
+ * /etc bind sources copied, so runc does exactly the work it does under wharfd.
+ */
+async function sameBundle(dir, rootfs, w) {
+  const bundle = path.join(dir, 'bundle-same');
+  await run('mkdir', ['-p', bundle], { check: true });
+  const id = (await w.docker(['run', '-d', '--network', 'none', 'busybox', 'sleep', '600'])).stdout.trim();
+  try {
+    const cfg = JSON.parse(await readFile(path.join(w.dir, 'exec', 'b', id.slice(0, 12), 'config.json'), 'utf8'));
+    cfg.root = { path: rootfs, readonly: false };
+    cfg.process.args = ['true'];
+    for (const m of cfg.mounts) {
+      if (m.type !== 'bind' || !m.source.includes(id)) continue;
+      const copy = path.join(bundle, path.basename(m.source));
+      await writeFile(copy, await readFile(m.source));
+      m.source = copy;
+    }
+    cfg.linux.cgroupsPath = `/wharf-bench-${process.pid}`;
+    await writeFile(path.join(bundle, 'config.json'), JSON.stringify(cfg));
+  } finally {
+    await w.docker(['rm', '-f', id]);
+  }
+  return bundle;
+}
+
+/** Runs `fn(subject, i)` for every subject in turn, `n` times; samples in seconds per subject. */
+async function interleaved(n, subjects, fn) {
+  const out = Object.fromEntries(subjects.map((s) => [s.kind, []]));
+  for (let i = 0; i < n; i++) for (const s of subjects) out[s.kind].push(await timeOnce(() => fn(s, i)));
   return out;
 }
 
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wharf-bench-ctr-'));
+  const loadBefore = load();
   try {
     const archive = await busyboxArchive(dir);
-    const bundle = await bareBundle(dir, archive);
+    const rootfs = await extractRootfs(dir, archive);
     const runcRoot = path.join(dir, 'runc-root');
-    const runc = await samples(RUNS, (i) => run('runc', ['--root', runcRoot, 'run', '--bundle', bundle, `bench-${process.pid}-${i}`], { check: true }));
-    const results = {};
-    for (const start of [startDockerd, startWharfd]) {
-      const d = await start();
-      try {
-        await new Promise((r) => setTimeout(r, 2000)); // let start-up settle before the idle RSS
-        results[d.kind] = await measureDaemon(d, archive);
-      } finally {
-        await d.stop();
-      }
+    const daemons = [await startDockerd(), await startWharfd()];
+    if (COMPARE_DIST) {
+      // daemons.mjs reads WHARF_DIST when it starts a wharfd.
+      const own = process.env.WHARF_DIST;
+      process.env.WHARF_DIST = COMPARE_DIST;
+      const b = await startWharfd();
+      if (own === undefined) delete process.env.WHARF_DIST;
+      else process.env.WHARF_DIST = own;
+      b.kind = 'wharfd-b';
+      daemons.push(b);
     }
-    const w = results.wharfd;
-    const k = results.dockerd;
+    await new Promise((r) => setTimeout(r, 2000)); // let start-up settle before the idle RSS
+    const idleRss = {};
+    for (const d of daemons) idleRss[d.kind] = await treeRss(d.pid);
+    for (const d of daemons) await d.docker(['load', '-q', '-i', archive]);
+    const w = daemons.find((d) => d.kind === 'wharfd');
+    const floors = [
+      { kind: 'runc-min', bundle: await minimalBundle(dir, rootfs) },
+      { kind: 'runc-same', bundle: await sameBundle(dir, rootfs, w) },
+    ];
+    const runRm = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
+    for (const d of daemons) await d.docker(runRm); // warm-up
+    const subjects = [...daemons, ...floors];
+    const runRmSamples = await interleaved(RUNS, subjects, (s, i) =>
+      s.docker ? s.docker(runRm) : run(RUNC, ['--root', runcRoot, 'run', '--bundle', s.bundle, `bench-${process.pid}-${s.kind}-${i}`], { check: true }),
+    );
+    const detached = await interleaved(1, daemons, async (d) => {
+      for (let i = 0; i < DETACHED; i++) await d.docker(['run', '-d', '--network', 'none', '--name', `bd${i}`, 'busybox', 'sleep', '600']);
+    });
+    for (const d of daemons) await d.docker(['exec', 'bd0', 'true']); // warm-up
+    const exec = await interleaved(RUNS, daemons, (d) => d.docker(['exec', 'bd0', 'true']));
+    for (const d of daemons) {
+      const ids = (await d.docker(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
+      await d.docker(['rm', '-f', ...ids]);
+      for (let i = 0; i < PS_CONTAINERS; i++) await d.docker(['create', '--network', 'none', 'busybox', 'true']);
+      await d.docker(['ps', '-a']);
+    }
+    const ps = await interleaved(RUNS, daemons, (d) => d.docker(['ps', '-a']));
+    const loadAfter = load();
+
+    const m = (xs) => median(xs);
+    const [k, wh] = [runRmSamples.dockerd, runRmSamples.wharfd];
     const rows = [
       ['measure', 'dockerd', 'wharfd', 'wharfd/dockerd', 'target'],
-      ['run --rm --network none true (median)', fmt.ms(median(k.runRm)), fmt.ms(median(w.runRm)), fmt.ratio(median(w.runRm) / median(k.runRm)), '≤ 0.5×'],
-      ['  vs bare runc run (median ' + fmt.ms(median(runc)) + ')', '', '', `${fmt.ratio(median(w.runRm) / median(runc))} of runc`, '≤ 2×'],
-      [`${DETACHED} detached starts (total)`, fmt.s(k.detached), fmt.s(w.detached), fmt.ratio(w.detached / k.detached), ''],
-      ['exec CTR true (median)', fmt.ms(median(k.exec)), fmt.ms(median(w.exec)), fmt.ratio(median(w.exec) / median(k.exec)), '≤ 0.6×'],
-      [`ps -a with ${PS_CONTAINERS} containers (median)`, fmt.ms(median(k.ps)), fmt.ms(median(w.ps)), fmt.ratio(median(w.ps) / median(k.ps)), '< 1×'],
-      ['idle RSS (dockerd+containerd / wharfd)', fmt.mb(k.idleRss), fmt.mb(w.idleRss), fmt.ratio(w.idleRss / k.idleRss), '≤ 0.6×'],
+      ['run --rm --network none true (median)', fmt.ms(m(k)), fmt.ms(m(wh)), fmt.ratio(m(wh) / m(k)), '≤ 0.5×'],
+      [`  vs bare runc run, same bundle (${fmt.ms(m(runRmSamples['runc-same']))})`, '', '', `${fmt.ratio(m(wh) / m(runRmSamples['runc-same']))} of runc`, '≤ 2×'],
+      [`  vs bare runc run, runc spec (${fmt.ms(m(runRmSamples['runc-min']))})`, '', '', `${fmt.ratio(m(wh) / m(runRmSamples['runc-min']))} of runc`, ''],
+      [`${DETACHED} detached starts (total)`, fmt.s(detached.dockerd[0]), fmt.s(detached.wharfd[0]), fmt.ratio(detached.wharfd[0] / detached.dockerd[0]), ''],
+      ['exec CTR true (median)', fmt.ms(m(exec.dockerd)), fmt.ms(m(exec.wharfd)), fmt.ratio(m(exec.wharfd) / m(exec.dockerd)), '≤ 0.6×'],
+      [`ps -a with ${PS_CONTAINERS} containers (median)`, fmt.ms(m(ps.dockerd)), fmt.ms(m(ps.wharfd)), fmt.ratio(m(ps.wharfd) / m(ps.dockerd)), '< 1×'],
+      ['idle RSS (dockerd+containerd / wharfd)', fmt.mb(idleRss.dockerd), fmt.mb(idleRss.wharfd), fmt.ratio(idleRss.wharfd / idleRss.dockerd), '≤ 0.6×'],
     ];
-    console.log(`docker client: ${DOCKER}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    if (COMPARE_DIST) {
+      const b = (x, y) => fmt.ratio(m(x) / m(y));
+      rows.push(
+        [`B = ${COMPARE_DIST}`, '', 'B', 'B/dockerd', 'wharfd/B'],
+        ['run --rm (median)', '', fmt.ms(m(runRmSamples['wharfd-b'])), b(runRmSamples['wharfd-b'], k), b(wh, runRmSamples['wharfd-b'])],
+        [`${DETACHED} detached starts`, '', fmt.s(detached['wharfd-b'][0]), fmt.ratio(detached['wharfd-b'][0] / detached.dockerd[0]), fmt.ratio(detached.wharfd[0] / detached['wharfd-b'][0])],
+        ['exec (median)', '', fmt.ms(m(exec['wharfd-b'])), b(exec['wharfd-b'], exec.dockerd), b(exec.wharfd, exec['wharfd-b'])],
+      );
+    }
+    console.log(`docker client: ${DOCKER}; load average before ${loadBefore}, after ${loadAfter}`);
     printTable(rows);
-    const file = await writeResults('containers', { runs: RUNS, runc, results });
+    const file = await writeResults('containers', { runs: RUNS, loadBefore, loadAfter, idleRss, runRm: runRmSamples, detached, exec, ps });
     console.log(`results: ${file}`);
   } finally {
     await stopAll();
+    await run(RUNC, ['--root', path.join(dir, 'runc-root'), 'list', '-q']).then(async (r) => {
+      for (const id of r.stdout.split('\n').filter(Boolean)) await run(RUNC, ['--root', path.join(dir, 'runc-root'), 'delete', '-f', id]);
+    });
+    await run('sh', ['-c', `for h in /sys/fs/cgroup/*/wharf-bench-${process.pid}; do [ -d "$h" ] && rmdir "$h"; done; true`]);
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -133,13 +133,21 @@ static void enqueue(struct shim *s, struct client *c, int type, const char *data
 	flush(s, c);
 }
 
+/* Whether output is being kept for clients still to come (see PREATTACH_MAX). */
+static int keeping(const struct shim *s) { return (s->o.exec_json && !s->ever_attached) || s->replay_open; }
+
 void attach_broadcast(struct shim *s, int type, const char *data, size_t n)
 {
-	if (s->o.exec_json && !s->ever_attached && buf_size(&s->preattach) + 5 + n <= PREATTACH_MAX) {
-		unsigned char h[5] = {(unsigned char)type, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
-				      (unsigned char)(n >> 8), (unsigned char)n};
-		buf_append(&s->preattach, h, sizeof(h));
-		buf_append(&s->preattach, data, n);
+	if (keeping(s) && !s->preattach_full) {
+		if (buf_size(&s->preattach) + 5 + n <= PREATTACH_MAX) {
+			unsigned char h[5] = {(unsigned char)type, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+					      (unsigned char)(n >> 8), (unsigned char)n};
+			buf_append(&s->preattach, h, sizeof(h));
+			buf_append(&s->preattach, data, n);
+		} else {
+			/* Sticky: keeping a later, smaller chunk would replay output with a hole in it. */
+			s->preattach_full = 1;
+		}
 	}
 	for (struct client *c = s->clients, *next; c; c = next) {
 		next = c->next;
@@ -166,14 +174,17 @@ void attach_accept(struct shim *s)
 		c->next = s->clients;
 		s->clients = c;
 		watch_add(s->epfd, &c->w, 0);
-		if (s->o.exec_json && !s->ever_attached && buf_size(&s->preattach) > 0)
+		if (keeping(s) && buf_size(&s->preattach) > 0)
 			buf_append(&c->out, buf_data(&s->preattach), buf_size(&s->preattach));
 		s->ever_attached = 1;
-		buf_free(&s->preattach);
+		if (!keeping(s))
+			buf_free(&s->preattach);
 		if (s->finished) {
-			/* Connected after the exit: it gets the exit frame at once. */
+			/* Connected after the exit: it gets the exit frame at once. During the start
+			 * window it is closed only once it closes its side or sends frame 7 (it may be
+			 * wharfd ending the window), or when the window ends. */
 			buf_append(&c->out, buf_data(&s->exit_frame), buf_size(&s->exit_frame));
-			c->closing = 1;
+			c->closing = !s->replay_open;
 		}
 		flush(s, c);
 	}
@@ -199,6 +210,12 @@ static void process_frames(struct shim *s, struct client *c)
 		case FRAME_STDIN_CLOSE:
 			stdin_request_close(s);
 			break;
+		case FRAME_REPLAY_END:
+			/* Closing that connection is the acknowledgement: once the client sees it closed,
+			 * no later client gets the kept output. */
+			attach_replay_end(s);
+			drop(s, c, NULL);
+			return;
 		case FRAME_RESIZE:
 			if (len == 4)
 				tty_resize(s, (unsigned)(h[5] << 8 | h[6]), (unsigned)(h[7] << 8 | h[8]));
@@ -228,6 +245,10 @@ void attach_client_event(struct shim *s, struct client *c, uint32_t events)
 		buf_append(&c->in, tmp, (size_t)n);
 		process_frames(s, c);
 	} else if (n == 0) {
+		if (s->finished) {
+			drop(s, c, NULL); /* nothing more for it to read but what was sent */
+			return;
+		}
 		c->rd_eof = 1; /* it may still read output */
 	} else if (errno != EAGAIN && errno != EINTR) {
 		drop(s, c, NULL);
@@ -271,10 +292,31 @@ void attach_finish(struct shim *s, const char *exit_json, size_t n)
 
 /*
  * Whether the shim should stay for a client: one is still connected, or this is an exec nobody
- * attached to yet (it may have finished before wharfd could attach; the first client then gets
- * its buffered output and the exit frame).
+ * attached to yet, or the start window is open (the process may have finished before wharfd's
+ * clients could attach; they then get its kept output and the exit frame).
  */
-int attach_pending(const struct shim *s) { return s->clients != NULL || (s->o.exec_json && !s->ever_attached); }
+int attach_pending(const struct shim *s) { return s->clients != NULL || keeping(s); }
+
+/*
+ * Ends the start window (--start): wharfd sends frame 7 once the clients that were waiting for
+ * the start are connected, or the window times out. Later clients see live output only, as
+ * `docker attach` to a running container does.
+ */
+void attach_replay_end(struct shim *s)
+{
+	if (!s->replay_open)
+		return;
+	s->replay_open = 0;
+	buf_free(&s->preattach);
+	if (!s->finished)
+		return;
+	/* Clients that connected after the exit were kept open for frame 7: close them now. */
+	for (struct client *c = s->clients, *next; c; c = next) {
+		next = c->next;
+		c->closing = 1;
+		flush(s, c);
+	}
+}
 
 void attach_close_all(struct shim *s)
 {

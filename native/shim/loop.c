@@ -258,9 +258,14 @@ int shim_loop(struct shim *s)
 				deadline = now + FLUSH_CLIENTS_MS;
 			}
 		}
+		if (s->replay_open && now >= s->replay_deadline)
+			attach_replay_end(s);
 		if (s->finished && (!attach_pending(s) || now >= deadline))
 			break;
-		int timeout = deadline < 0 ? -1 : (int)(deadline > now ? deadline - now : 0);
+		long long wake = deadline;
+		if (s->replay_open && (wake < 0 || s->replay_deadline < wake))
+			wake = s->replay_deadline;
+		int timeout = wake < 0 ? -1 : (int)(wake > now ? wake - now : 0);
 		int n = epoll_wait(s->epfd, evs, 32, timeout);
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "wharf-shim: epoll_wait: %s\n", strerror(errno));

@@ -39,7 +39,7 @@ int parse_opts(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 		{"stdin", no_argument, 0, 'I'},		    {"exec", required_argument, 0, 'e'},
 		{"log-path", required_argument, 0, 'l'},    {"log-max-size", required_argument, 0, 'm'},
 		{"log-max-files", required_argument, 0, 'n'}, {"ready-fd", required_argument, 0, 'f'},
-		{0, 0, 0, 0},
+		{"start", no_argument, 0, 'S'},		    {0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	o->ready_fd = -1;
@@ -60,6 +60,7 @@ int parse_opts(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 		case 'm': o->log_max_size = atoll(optarg); break;
 		case 'n': o->log_max_files = atoi(optarg); break;
 		case 'f': o->ready_fd = atoi(optarg); break;
+		case 'S': o->start = 1; break;
 		default:
 			snprintf(err, errlen, "wharf-shim: unknown or incomplete option %s", argv[optind - 1]);
 			return -1;
@@ -222,6 +223,11 @@ int main(int argc, char **argv)
 		ready(s.o.ready_fd, 0, err);
 		attach_close_all(&s);
 		return 1;
+	}
+	if (s.o.start && !s.o.exec_json) {
+		/* The container already runs: keep its output for the clients wharfd is connecting. */
+		s.replay_open = 1;
+		s.replay_deadline = now_ms() + REPLAY_WINDOW_MS;
 	}
 	ready(s.o.ready_fd, s.io.pid, NULL);
 	return shim_loop(&s) < 0 ? 1 : 0;

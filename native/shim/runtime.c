@@ -120,6 +120,12 @@ static void build_argv(const struct opts *o, const char *console, char *paths[2]
 		argv[i++] = "--process";
 		argv[i++] = o->exec_json;
 		argv[i++] = "--detach";
+	} else if (o->start) {
+		/* One runtime process instead of `create` + `start`: each costs a Go start-up. */
+		argv[i++] = "run";
+		argv[i++] = "--detach";
+		argv[i++] = "--bundle";
+		argv[i++] = o->bundle;
 	} else {
 		argv[i++] = "create";
 		argv[i++] = "--bundle";

@@ -22,8 +22,12 @@
 #define STDIN_QUEUE_MAX (1024 * 1024)
 /* Largest frame payload a client may send; larger is a protocol error. */
 #define FRAME_MAX (1024 * 1024)
-/* Exec output kept for the first client: an exec runs (--detach) before wharfd can attach. */
+/* Output kept for clients that attach after the process started: an exec's first client (an
+ * exec runs, --detach, before wharfd can attach), and with --start every client of the start
+ * window (the container runs before its attach clients connect). */
 #define PREATTACH_MAX (1024 * 1024)
+/* With --start: how long the start window stays open when no client ends it (frame 7). */
+#define REPLAY_WINDOW_MS 5000
 /* After the process exited: how long to wait for EOF on its output (a background child may hold
  * the pipe open forever), and how long to give clients to read their last bytes. */
 #define DRAIN_AFTER_EXIT_MS 2000
@@ -37,6 +41,7 @@ enum frame_type {
 	FRAME_STDIN_CLOSE = 4,
 	FRAME_RESIZE = 5,
 	FRAME_EXIT = 6,
+	FRAME_REPLAY_END = 7,
 };
 
 /* A growable byte queue: live bytes are p[off..len). */
@@ -66,6 +71,7 @@ int unix_sockaddr(const char *path, int dirfd, const char *name, void *sa, sockl
 struct opts {
 	const char *id, *bundle, *runtime, *runtime_root, *state_dir, *exec_json, *log_path;
 	int tty, open_stdin, ready_fd, log_max_files;
+	int start; /* `runtime run --detach`: created and started in one runtime invocation */
 	long long log_max_size;
 };
 
@@ -125,6 +131,9 @@ struct shim {
 	int stdin_close_pending, clients_paused;
 	struct client *clients, *graveyard;
 	int ever_attached; /* exec mode: replay `preattach` to the first client only */
+	int replay_open;   /* --start: the start window; every client gets `preattach` first */
+	long long replay_deadline;
+	int preattach_full; /* stopped keeping output: a replay is a prefix, never has holes */
 	struct buf preattach;
 	int exited;        /* the process was reaped */
 	int exit_code, exit_signal;
@@ -142,6 +151,7 @@ void attach_set_paused(struct shim *s, int paused);
 void attach_finish(struct shim *s, const char *exit_json, size_t n);
 void attach_reap_dead(struct shim *s);
 int attach_pending(const struct shim *s);
+void attach_replay_end(struct shim *s);
 void attach_close_all(struct shim *s);
 
 /* loop.c */

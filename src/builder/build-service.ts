@@ -4,6 +4,8 @@ import type { Readable } from 'node:stream';
 import { invalidArgument, isKind, notFound } from '../errdefs/index.js';
 import { type Digest, shortId } from '../lib/digest.js';
 import type { Logger } from '../lib/logger.js';
+import type { PullParams } from '../services/distribution/distribution-service.js';
+import type { MessageSink } from '../services/distribution/progress.js';
 import { unmountAll } from '../plugins/snapshots/mount.js';
 import { familiarString, type NamedReference, parseNormalizedNamed, tagNameOnly } from '../spec/reference.js';
 import { CacheFrom } from './cache/cache-from.js';
@@ -14,10 +16,12 @@ import { runBuild } from './evaluator/evaluator.js';
 import type { OciRunner } from './evaluator/oci-runner.js';
 import type { BuildImages } from './image/build-images.js';
 import { BUILD_SNAPSHOT_PREFIX } from './image/layer-workspace.js';
+import { CommandShell } from './image/command-shell.js';
 import { StepCommitter } from './image/step-committer.js';
 import type { Dockerfile } from './parser/ast.js';
-import { parseDockerfile } from './parser/index.js';
-import { openBuildContext } from './context/index.js';
+import { DockerfileParseError, dockerdParseMessage, parseDockerfile } from './parser/index.js';
+import { openBuildContext, openRemoteContext } from './context/index.js';
+import { registryAuthFor } from './registry-config.js';
 
 export interface BuildServiceDeps {
   images: BuildImages;
@@ -26,6 +30,11 @@ export interface BuildServiceDeps {
   /** The builder's scratch dir (under the exec root): contexts, step mounts, downloads. */
   scratchDir: string;
   log: Logger;
+  /**
+   * Pulls an image into the store (the daemon's distribution service): FROM and COPY --from of
+   * a missing reference, or every one with `pull`. Without it a missing base image is an error.
+   */
+  pull?: (p: PullParams, out: MessageSink) => Promise<void>;
 }
 
 /** One build, as `POST /build` asks for it. */
@@ -36,6 +45,10 @@ export interface BuildRequest extends EvalOptions {
   dockerfile?: string;
   /** `cachefrom`: images whose history may stand in for steps (unknown names are skipped, as dockerd does). */
   cacheFrom?: string[];
+  /** `remote`: fetch the context from this URL (git, archive or Dockerfile); the body is then ignored. */
+  remote?: string;
+  /** The raw `X-Registry-Config` header: credentials by registry for the pulls of base images. */
+  registryConfig?: string;
 }
 
 /**
@@ -47,6 +60,8 @@ export interface BuildRequest extends EvalOptions {
 export class BuildService {
   private readonly committer: StepCommitter;
   private readonly cache: ImageCache;
+  /** One helper shell for every build's mounts (see CommandShell). */
+  private readonly shell = new CommandShell();
 
   private constructor(private readonly d: BuildServiceDeps) {
     this.committer = new StepCommitter(d.images);
@@ -81,9 +96,10 @@ export class BuildService {
    */
   async build(req: BuildRequest, body: Readable, out: BuildOutput, signal?: AbortSignal): Promise<Digest> {
     const refs = req.tags.map(parseTag);
-    const context = await openBuildContext(body, { dockerfile: req.dockerfile, tmpDir: this.d.scratchDir });
+    const opts = { dockerfile: req.dockerfile, tmpDir: this.d.scratchDir };
+    const context = req.remote ? await openRemoteContext(req.remote, { ...opts, progress: (m) => out.message(m), signal }) : await openBuildContext(body, opts);
     try {
-      const df = parseDockerfile(context.dockerfile, { file: context.dockerfileName });
+      const df = parseDockerfileForBuild(context.dockerfile, context.dockerfileName);
       const plan: BuildPlan = planBuild(df, req);
       for (const w of df.warnings) out.stream(`${w.message}\n`);
       const ctx = this.evalContext(req, out, context.dir, df, signal);
@@ -111,8 +127,9 @@ export class BuildService {
       runner: this.d.runner,
       contextDir,
       scratchDir: this.d.scratchDir,
+      shell: this.shell,
       escape: df.directives.escape,
-      resolveImage: (n) => this.resolveImage(n),
+      resolveImage: (n, o) => (o?.pull ? this.resolveOrPull(n, req, out, signal) : this.resolveImage(n)),
       signal,
     };
   }
@@ -130,16 +147,61 @@ export class BuildService {
     return sources.length > 0 ? new CacheFrom(sources, this.d.images) : undefined;
   }
 
+  /**
+   * A base image by reference, pulled as dockerd's classic builder does (getImageOrStage with
+   * PullOptionForcePull / PullOptionPreferLocal): always with `pull`, else only when missing. The
+   * pull's progress goes into the build stream; its credentials come from X-Registry-Config.
+   * An image ID is never pulled.
+   */
+  private async resolveOrPull(name: string, req: BuildRequest, out: BuildOutput, signal?: AbortSignal): Promise<ResolvedImage> {
+    const ref = this.d.pull && !looksLikeImageId(name) ? pullableReference(name) : undefined;
+    if (!ref) return this.resolveImage(name);
+    if (!req.pull) {
+      try {
+        return await this.resolveImage(name);
+      } catch (err) {
+        if (!isKind(err, 'NotFound')) throw err;
+      }
+    }
+    const registryAuth = registryAuthFor(req.registryConfig, ref.domain);
+    await this.d.pull!({ fromImage: familiarString(ref), platform: req.platform, registryAuth, signal }, (m) => out.message(m));
+    return this.resolveImage(name);
+  }
+
   private async resolveImage(name: string): Promise<ResolvedImage> {
     const svc = this.d.images.service;
     let record: ReturnType<typeof svc.resolve>;
     try {
       record = svc.resolve(name);
     } catch (err) {
-      if (!isKind(err, 'NotFound')) throw err;
-      throw notFound(`pull access denied for ${name}: the image is not in the local store and this daemon cannot pull images (no registry client yet)`, { cause: err });
+      if (!isKind(err, 'NotFound') || this.d.pull) throw err;
+      throw notFound(`pull access denied for ${name}: the image is not in the local store and this daemon has no registry client`, { cause: err });
     }
     return { record, config: await svc.readConfig(record) };
+  }
+}
+
+/** Parses the build's Dockerfile; a parse error is reworded as dockerd's classic builder words it. */
+function parseDockerfileForBuild(text: string, file: string): Dockerfile {
+  try {
+    return parseDockerfile(text, { file });
+  } catch (err) {
+    if (err instanceof DockerfileParseError) throw invalidArgument(dockerdParseMessage(err), { cause: err });
+    throw err;
+  }
+}
+
+/** A full or short image ID (moby: IDs are looked up locally, never pulled). */
+function looksLikeImageId(name: string): boolean {
+  return /^sha256:[0-9a-f]+$|^[0-9a-f]{64}$/.test(name);
+}
+
+/** The reference a base image name pulls (the `latest` tag by default); undefined when it is not a valid reference. */
+function pullableReference(name: string): NamedReference | undefined {
+  try {
+    return tagNameOnly(parseNormalizedNamed(name));
+  } catch {
+    return undefined;
   }
 }
 

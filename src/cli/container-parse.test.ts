@@ -93,6 +93,9 @@ describe('container flag values', () => {
     assert.throws(() => validateExtraHost('foo'), /bad format for add-host: "foo"/);
     assert.equal(validateLabel('a'), 'a');
     assert.throws(() => validateLabel('=x'), /invalid label '=x': empty name/);
+    // docker trims the key's left only: ' k =v' names `k ` in its refusal, '  k=v' passes.
+    assert.throws(() => validateLabel(' k =v'), /^Error: label 'k ' contains whitespaces$/);
+    assert.equal(validateLabel('  k=v'), '  k=v');
     assert.equal(canonicalIP('0:0:0:0:0:0:0:1'), '::1');
     assert.equal(canonicalIP('::ffff:1.2.3.4'), '1.2.3.4');
     assert.deepEqual(dedupeEnv(['A=1', 'B', 'A=2']), ['A=2', 'B']);

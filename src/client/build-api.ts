@@ -22,6 +22,8 @@ export interface BuildOptions {
   platform?: string;
   shmSize?: number;
   memory?: number;
+  /** `X-Registry-Config` (base64url JSON of registry → AuthConfig); `e30=` (`{}`) without. */
+  registryConfig?: string;
   signal?: AbortSignal;
 }
 
@@ -53,7 +55,8 @@ export class BuildApi {
       memory: o.memory ? String(o.memory) : undefined,
       version: '1',
     };
-    // X-Registry-Config `{}`: no registry credentials (the docker CLI always sends the header).
-    return this.api.call('POST', '/build', { query, body: context, headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': 'e30=' }, signal: o.signal });
+    // The docker CLI always sends X-Registry-Config, `{}` when it knows no credentials.
+    const headers = { 'Content-Type': 'application/x-tar', 'X-Registry-Config': o.registryConfig ?? 'e30=' };
+    return this.api.call('POST', '/build', { query, body: context, headers, signal: o.signal });
   }
 }

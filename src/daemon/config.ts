@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { isLogLevel, type LogLevel } from '../lib/logger.js';
+import { DEFAULT_TRANSFER_LIMITS, type TransferLimits, validateTransferLimits } from '../services/distribution/transfer-limits.js';
 
 /** wharfd's configuration, from dockerd-compatible flags. */
 export interface DaemonConfig {
@@ -17,6 +18,8 @@ export interface DaemonConfig {
    * dockerd's `--insecure-registry` (repeatable). Loopback registries are insecure anyway.
    */
   insecureRegistries: string[];
+  /** Layer transfers: `--max-concurrent-downloads`, `--max-concurrent-uploads`, `--max-download-attempts`. */
+  transfers: TransferLimits;
   /** The default bridge's interface (`--bridge-name`); `wharf0`, or `wh-<tag>` for a non-default data root. */
   bridgeName?: string;
   /** The default bridge's address and prefix (`--bip`, e.g. `10.200.0.1/24`); chosen free when absent. */
@@ -24,6 +27,12 @@ export interface DaemonConfig {
 }
 
 export const DEFAULT_SOCKET = '/run/wharf/wharf.sock';
+
+/** A whole number flag value, as Go's strconv.ParseInt reads it. */
+function parseIntFlag(v: string): number {
+  if (!/^[+-]?\d+$/.test(v)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return Number(v);
+}
 
 function parseHost(v: string): string {
   if (!v.startsWith('unix://')) throw new InvalidArgumentError(`unsupported host "${v}": only unix:///path is supported`);
@@ -45,6 +54,10 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig {
     .option('-G, --group <name>', 'group for the unix socket')
     // Distribution: registries allowed without verified TLS (loopback always is).
     .option('--insecure-registry <host>', 'registry reachable over plain HTTP (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    // Distribution: dockerd's layer-transfer limits (daemon-wide; 0 concurrency = no limit).
+    .option('--max-concurrent-downloads <n>', 'max concurrent layer downloads', parseIntFlag, DEFAULT_TRANSFER_LIMITS.maxConcurrentDownloads)
+    .option('--max-concurrent-uploads <n>', 'max concurrent layer uploads', parseIntFlag, DEFAULT_TRANSFER_LIMITS.maxConcurrentUploads)
+    .option('--max-download-attempts <n>', 'max download attempts per layer', parseIntFlag, DEFAULT_TRANSFER_LIMITS.maxDownloadAttempts)
     // Networking: the default bridge's interface name and address (dockerd's -b is an existing interface; ours is made).
     .option('--bridge-name <name>', 'interface name of the default bridge network')
     .option('--bip <cidr>', 'address and prefix of the default bridge, e.g. 10.200.0.1/24')
@@ -60,11 +73,16 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig {
     runtime: string;
     group?: string;
     insecureRegistry: string[];
+    maxConcurrentDownloads: number;
+    maxConcurrentUploads: number;
+    maxDownloadAttempts: number;
     bridgeName?: string;
     bip?: string;
   }>();
   if (!isLogLevel(o.logLevel)) throw new InvalidArgumentError(`invalid log level "${o.logLevel}"`);
   if (o.runtime !== 'runc' && o.runtime !== 'crun') throw new InvalidArgumentError(`unknown runtime "${o.runtime}": use runc or crun`);
+  const transfers: TransferLimits = { maxConcurrentDownloads: o.maxConcurrentDownloads, maxConcurrentUploads: o.maxConcurrentUploads, maxDownloadAttempts: o.maxDownloadAttempts };
+  validateTransferLimits(transfers);
   const cfg: DaemonConfig = {
     socketPath: parseHost(o.host),
     dataRoot: o.dataRoot,
@@ -73,6 +91,7 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig {
     logLevel: o.logLevel,
     runtime: o.runtime,
     insecureRegistries: o.insecureRegistry,
+    transfers,
   };
   if (o.group) cfg.group = o.group;
   if (o.bridgeName) {

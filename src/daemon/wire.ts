@@ -22,6 +22,8 @@ import { DistributionService } from '../services/distribution/distribution-servi
 import { systemDfRoutes } from '../server/routes/system-df.js';
 import { ContainerFilesystem } from '../services/containers/filesystem/container-filesystem.js';
 import { etcFileMounts } from '../services/containers/filesystem/container-rootfs.js';
+import { archiveMounts } from '../services/containers/mounts/mount-view.js';
+import { restoreVolumeRefs } from '../services/containers/mounts/register-mounts.js';
 import type { RuntimeEntry } from '../services/containers/lifecycle/lifecycle-context.js';
 import { LifecycleService } from '../services/containers/lifecycle/lifecycle-service.js';
 import { restoreContainers } from '../services/containers/lifecycle/live-restore.js';
@@ -33,6 +35,9 @@ import { ImageService } from '../services/images/image-service.js';
 import type { ObjectCounts } from '../services/system/system-service.js';
 import type { DaemonConfig } from './config.js';
 import { openNetworking } from './network-wiring.js';
+import { LocalVolumeDriver } from '../plugins/volumes/local-volume-driver.js';
+import { toWireVolumeUsage, volumeRoutes } from '../server/routes/volumes.js';
+import { LocalVolumeService } from '../services/volumes/volume-service.js';
 import { BuildService } from '../builder/build-service.js';
 import { OciRunner } from '../builder/evaluator/oci-runner.js';
 import { buildRoutes } from '../server/routes/build.js';
@@ -72,7 +77,7 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
   // One registry client for the daemon: its connection pools and the scheme each insecure
   // registry answered on outlive single pulls. Layer-source metadata lives under the data root.
   const registry = new RegistryClient({ insecureRegistries: input.config.insecureRegistries });
-  const distribution = await DistributionService.open({ images, registry, root: path.join(input.config.dataRoot, 'distribution') });
+  const distribution = await DistributionService.open({ images, registry, root: path.join(input.config.dataRoot, 'distribution'), transfers: input.config.transfers });
   routes.push(...distributionRoutes(distribution));
   closers.push(() => registry.close());
 
@@ -81,6 +86,16 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
   const network = await openNetworking(input.config, input.log, input.events);
   routes.push(...network.routes);
   closers.push(() => network.service.close());
+
+  // --- volumes (local driver: `<data-root>/volumes/<name>/_data`, records beside; events) ---
+  // Before the containers, which reference and mount volumes through `volumes` (the
+  // VolumeService of src/core/volumes/volume.ts); reconciled with them once they are restored.
+  const volumes = await LocalVolumeService.open({
+    driver: await LocalVolumeDriver.open(path.join(input.config.dataRoot, 'volumes')),
+    events: input.events,
+    log: input.log.child({ module: 'volumes' }),
+  });
+  routes.push(...volumeRoutes(volumes));
 
   // --- containers (records, lifecycle over runc/crun and wharf-shim; stream routes) ---
   // Runtime state lives under the exec root: shim state dirs `s/`, bundles `b/`, each runtime's
@@ -105,6 +120,8 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
     execRoot: input.config.execRoot,
     shimPath: process.env.WHARF_SHIM_PATH || defaultShimPath(),
     network: network.service.containerNetworking,
+    // Binds around the data root default to rslave (moby validateBindDaemonRoot).
+    mounts: { volumes, dataRoot: input.config.dataRoot },
   });
   network.service.setContainers({
     resolve: (ref) => containers.get(ref),
@@ -114,6 +131,13 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
     withLock: (id, fn) => containers.ctx.locks.run(id, fn),
   });
   const restartDue = await restoreContainers(containers);
+  // Drops references of containers gone while the daemon was down; unmounts options volumes no running container holds.
+  const liveRecords = containers.list();
+  await restoreVolumeRefs(volumes, liveRecords, (msg, fields) => input.log.warn(msg, fields));
+  await volumes.reconcile({
+    existing: new Set(liveRecords.map((r) => r.id)),
+    running: new Set(liveRecords.filter((r) => ['running', 'paused', 'restarting'].includes(r.state.status)).map((r) => r.id)),
+  });
   // After the containers' own restore: sandboxes of containers gone meanwhile are removed.
   await network.service.restore().catch((err) => input.log.error('reconciling container networking failed', { err }));
   restartDue();
@@ -135,8 +159,8 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
     unpause: (id) => containers.unpause(id),
     freeze: (id) => runtimeOf(id).pause(id),
     thaw: (id) => runtimeOf(id).resume(id),
-    // /etc/hosts & co.; volumes and bind mounts join them with the storage issue.
-    mountsOf: etcFileMounts,
+    // /etc/hosts & co., then the user's binds and volumes (a cp into a volume's path writes into it).
+    mountsOf: (rec) => [...etcFileMounts(rec), ...archiveMounts(rec)],
     scratchDir: path.join(input.config.execRoot, 'cp'),
     events: input.events,
     warn: (msg, fields) => input.log.warn(msg, fields),
@@ -144,7 +168,7 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
   const observer = new ContainerObserver({ containers, events: input.events, memTotal: BigInt(os.totalmem()) });
   routes.push(...containerFsRoutes(filesystem, observer), ...eventRoutes(new EventFeed(input.events)));
 
-  routes.push(...imageRoutes(images, pullHandler(distribution)), ...systemDfRoutes({ images: () => images.diskUsage(), containers: () => containers.diskUsage() }));
+  routes.push(...imageRoutes(images, pullHandler(distribution)), ...systemDfRoutes({ images: () => images.diskUsage(), containers: () => containers.diskUsage(), volumes: async () => (await volumes.usage()).map(toWireVolumeUsage) }));
 
   // --- builder (POST /build: classic Dockerfile builds) ---
   // RUN steps run in foreground OCI containers of the default runtime, specs from the same
@@ -162,6 +186,7 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
     }),
     scratchDir: buildScratch,
     log: input.log.child({ module: 'builder' }),
+    pull: (p, out) => distribution.pull(p, out),
   });
   routes.push(...buildRoutes(builder));
 

@@ -93,4 +93,25 @@ describe('wharfd builds what dockerd builds', () => {
     assert.deepEqual(ours.config, theirs.config);
     assert.deepEqual(ours.history, theirs.history);
   });
+  it('VOLUME: what a later RUN writes under a volume path is discarded, as in dockerd', async () => {
+    const ctx = await writeContext({
+      Dockerfile: [
+        'FROM busybox',
+        'RUN mkdir /x && echo pre > /x/pre',
+        'VOLUME /x /z/q',
+        'RUN echo a > /x/a && echo b > /x/pre && echo c > /z/q/c && echo kept > /kept',
+        'RUN ls /x /z/q > /listing && cat /x/pre >> /listing && rm /x/pre',
+        '',
+      ].join('\n'),
+    });
+    await build(ctx, 'volume:cmp');
+    const prefixes = ['x', 'z', 'kept', 'listing'];
+    const [ours, theirs] = await Promise.all([describeImage(w, 'volume:cmp', prefixes), describeImage(real, 'volume:cmp', prefixes)]);
+    assert.deepEqual(ours.files, theirs.files);
+    assert.deepEqual(ours.history, theirs.history);
+    const cat = ['run', '--rm', 'volume:cmp', 'cat', '/listing', '/x/pre'];
+    const [a, b] = await Promise.all([w.docker(cat), real.docker(cat)]);
+    assert.equal(ok(a, 'run ours'), ok(b, 'run theirs'));
+    assert.equal(a.stdout, '/x:\npre\n\n/z/q:\npre\npre\n');
+  });
 });

@@ -185,4 +185,64 @@ describe('docker build (classic builder) against wharfd', () => {
       server.close();
     }
   });
+  it("heredocs follow BuildKit's documented semantics (dockerd 20.10's classic builder has none)", async () => {
+    const ctx = await writeContext({
+      Dockerfile: [
+        'FROM busybox',
+        'ARG NAME=world',
+        'RUN <<EOF',
+        'echo "hello $NAME" > /run-expanded',
+        'EOF',
+        "RUN <<-'EOT'",
+        '\t\techo tabs stripped > /tabs',
+        '\tEOT',
+        'COPY <<EOF /expanded',
+        'hi $NAME',
+        'EOF',
+        "COPY <<'EOF' /literal",
+        'hi $NAME',
+        'EOF',
+        'COPY <<a <<b /multi/',
+        'A',
+        'a',
+        'B',
+        'b',
+        'RUN cat <<EOF > /complex && cat <<EOT >> /complex',
+        'complex $NAME',
+        'EOF',
+        'second',
+        'EOT',
+        'RUN <<EOF',
+        '#!/bin/sh -e',
+        'echo "shebang $NAME" > /shebang',
+        'EOF',
+        '',
+      ].join('\n'),
+    });
+    ok(await dockerBuild(d, ['-t', 'heredoc:1', ctx]), 'build');
+    const files = ['/run-expanded', '/tabs', '/expanded', '/literal', '/multi/a', '/multi/b', '/complex', '/shebang'];
+    const out = ok(await d.docker(['run', '--rm', 'heredoc:1', 'cat', ...files]), 'run');
+    assert.equal(out, 'hello world\ntabs stripped\nhi world\nhi $NAME\nA\nB\ncomplex world\nsecond\nshebang world\n');
+  });
+  it('runs RUN with the security defaults of docker run and the build\'s --network, --shm-size and --memory', async () => {
+    // Capabilities, seccomp, masked /proc paths, /dev/shm size, memory cgroup limit, interfaces.
+    const probe = [
+      "grep -E '^(CapEff|CapBnd|Seccomp|NoNewPrivs):' /proc/self/status",
+      "df -k /dev/shm | tail -1 | awk '{print $2}'",
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes',
+      'ls /sys/class/net',
+      "grep ' /proc/' /proc/self/mounts | cut -d' ' -f2,4",
+      'id',
+    ].join('; ');
+    const ctx = await writeContext({ Dockerfile: `FROM busybox\nRUN (${probe}) > /probe\n` });
+    const flags = ['--network', 'none', '--shm-size', '96m', '--memory', '64m'];
+    ok(await dockerBuild(d, ['-t', 'probe:1', ...flags, ctx]), 'build');
+    const built = ok(await d.docker(['run', '--rm', 'probe:1', 'cat', '/probe']), 'cat');
+    const asRun = ok(await d.docker(['run', '--rm', ...flags, 'busybox', 'sh', '-c', probe]), 'run');
+    assert.equal(built, asRun);
+    assert.match(built, /^CapEff:\t00000000a80425fb$/m, "Docker's default capabilities");
+    assert.match(built, /^Seccomp:\t2$/m, "Docker's seccomp filter");
+    assert.match(built, /^98304\n67108864\nlo\n/m, 'shm size, memory limit, no network');
+    assert.match(built, /^\/proc\/sys ro,/m, 'read-only /proc paths');
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Pulls that must fail cleanly: a blob that does not match its digest, a registry killed in the
  * middle of a download (retried after dockerd's waits and resumed when it comes back; a clear
- * error when it does not; then a new pull succeeds), Docker Hub unreachable, malformed
+ * error after `--max-download-attempts` when it does not; then a new pull succeeds), the
+ * daemon-wide `--max-concurrent-downloads` slots shared by two pulls, Docker Hub unreachable, malformed
  * and oversized manifests; and the formats a pull must accept: a manifest list narrowed to this
  * platform, an OCI manifest with a zstd layer. "Cleanly" is checked on disk: after a failure the
  * daemon holds exactly the blobs and snapshots it held before, and no ingest temp file.
@@ -172,7 +173,9 @@ describe('a registry killed in the middle of a pull (docker-registry)', () => {
   let name: string;
 
   before(async () => {
-    [w, reg] = await Promise.all([startWharfd(), startRegistry('docker-registry')]);
+    // dockerd's --max-download-attempts: two attempts, so giving up takes one 5 s wait rather
+    // than dockerd's default 5 + 10 + 15 + 20 s (that schedule is checked in retry.test.ts).
+    [w, reg] = await Promise.all([startWharfd({ extraArgs: ['--max-download-attempts', '2'] }), startRegistry('docker-registry')]);
     name = `${reg.host}/big/img:1`;
     await loadImages(w, [{ image: await layeredImage([{ file: 'big.bin', size: 48 << 20 }]), tags: [name] }]);
     const p = await w.docker(['push', name]);
@@ -225,11 +228,12 @@ describe('a registry killed in the middle of a pull (docker-registry)', () => {
     assert.equal((await w.docker(['rmi', name])).code, 0);
   });
 
-  it('gone for good: after five attempts a clear error, nothing half-written; a pull after restart succeeds', async () => {
+  it('gone for good: after --max-download-attempts a clear error, nothing half-written; a pull after restart succeeds', async () => {
     const before = await storeState(w);
     const { seen, error } = await interrupted((c) => c.imagePull.pull(`${reg.host}/big/img`, '1'), 'Downloading');
-    // dockerd's schedule: waits of 5, 10, 15 and 20 seconds between the five attempts.
-    for (const wait of ['Retrying in 5 seconds', 'Retrying in 10 seconds', 'Retrying in 15 seconds', 'Retrying in 20 seconds']) assert.ok(seen.includes(wait), wait);
+    // Two attempts: dockerd's first wait (5 s) between them, and no second one.
+    assert.ok(seen.includes('Retrying in 5 seconds'), seen.join(', '));
+    assert.ok(!seen.some((x) => x.startsWith('Retrying in 10 seconds')), seen.join(', '));
     assert.match(error, new RegExp(`^Get "http://${reg.host}/v2/big/img/blobs/sha256:[a-f0-9]{64}": dial tcp ${reg.host}: connect: connection refused$`));
     assert.deepEqual(await storeState(w), before);
     await reg.restart();
@@ -258,5 +262,56 @@ describe('a registry killed in the middle of a pull (docker-registry)', () => {
     await w.docker(['rmi', target]);
     const back = await w.docker(['pull', target]);
     assert.equal(back.code, 0, back.stderr);
+  });
+});
+
+describe('--max-concurrent-downloads: slots shared by every pull of the daemon', () => {
+  let w: TestDaemon;
+  const reg = new FakeRegistry();
+
+  before(async () => {
+    [w] = await Promise.all([startWharfd({ extraArgs: ['--max-concurrent-downloads', '1'] }), reg.start()]);
+  });
+  after(async () => {
+    await Promise.all([w?.destroy(), reg.stop()]);
+  });
+
+  it('a second pull waits for the slot the first one holds, then both complete', async () => {
+    const a = makeImage([await layerTar({ 'a.bin': pseudoRandom(300_000, 'slot-a') })]);
+    const b = makeImage([await layerTar({ 'b.bin': pseudoRandom(300_000, 'slot-b') })]);
+    const la = publish(reg, 'slots/a', '1', a).layers[0]!;
+    const lb = publish(reg, 'slots/b', '1', b).layers[0]!;
+    // A's layer answers 503 once: its download keeps the only slot through dockerd's 5 s wait.
+    reg.unavailable.set(la, 1);
+    const client = new EngineClient({ host: w.host });
+    const seenB: Array<{ status?: string; id?: string }> = [];
+    let pullB: Promise<void> | undefined;
+    try {
+      for await (const m of readJSONMessages(await client.imagePull.pull(`${reg.host}/slots/a`, '1'))) {
+        assert.equal(m.error, undefined, m.error);
+        if (pullB || !m.status?.startsWith('Retrying in ')) continue;
+        pullB = (async () => {
+          for await (const mb of readJSONMessages(await client.imagePull.pull(`${reg.host}/slots/b`, '1'))) {
+            assert.equal(mb.error, undefined, mb.error);
+            seenB.push({ status: mb.status, id: mb.id });
+          }
+        })();
+      }
+      assert.ok(pullB, 'pull A never waited to retry');
+      await pullB;
+    } finally {
+      client.close();
+    }
+    const idB = lb.slice('sha256:'.length, 'sha256:'.length + 12);
+    const statuses = seenB.filter((m) => m.id === idB).map((m) => m.status);
+    assert.ok(statuses.includes('Waiting'), statuses.join(', '));
+    assert.ok(statuses.includes('Pull complete'), statuses.join(', '));
+    for (const [img, name] of [
+      [a, 'slots/a:1'],
+      [b, 'slots/b:1'],
+    ] as const) {
+      const inspect = await w.docker(['image', 'inspect', '-f', '{{.Id}}', `${reg.host}/${name}`]);
+      assert.equal(inspect.stdout.trim(), img.id, inspect.stderr);
+    }
   });
 });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { TestDaemon } from '../helpers/wharfd.js';
+import { run, type TestDaemon } from '../helpers/wharfd.js';
 import { cleanupFixture, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 import { defaultBridgeOf, freePort, hostAddress, hostObjectsOf, httpdServing, httpGet, ok } from './network.fixture.js';
 
@@ -31,6 +31,9 @@ describe('published ports', () => {
     await ok(d, ['run', '-d', '--name', 'web', '-p', `127.0.0.1:${lo}:80`, '-p', `${all}:80`, 'busybox', ...httpdServing('hello-from-wharf')]);
     const res = await httpGet(`http://127.0.0.1:${lo}/`);
     assert.deepEqual(res, { status: 200, body: 'hello-from-wharf\n' });
+    // The issue's check: curl on the host fetches the file.
+    const curl = await run('curl', ['-sS', '--max-time', '5', `http://127.0.0.1:${lo}/index.html`]);
+    assert.deepEqual([curl.code, curl.stdout], [0, 'hello-from-wharf\n'], curl.stderr);
     const addr = await hostAddress();
     if (addr) assert.equal((await httpGet(`http://${addr}:${all}/`)).body, 'hello-from-wharf\n', 'DNAT serves the host address');
     // The 127.0.0.1 binding is not on the other addresses.
@@ -52,6 +55,11 @@ describe('published ports', () => {
     assert.ok(m, line);
     assert.equal((await httpGet(`http://127.0.0.1:${m[1]}/`)).body, 'random-port\n');
     assert.equal(await ok(d, ['port', 'rnd']), `80/tcp -> 127.0.0.1:${m[1]}`);
+    // `wharf port` prints and fails exactly as `docker port`.
+    for (const args of [['port', 'rnd'], ['port', 'rnd', '80/tcp'], ['port', 'rnd', '81'], ['port', 'rnd', 'x'], ['port', 'nosuch']]) {
+      const [w, k] = [await d.wharf(args), await d.docker(args)];
+      assert.deepEqual([w.code, w.stdout, w.stderr.replace(/^wharf/gm, 'docker')], [k.code, k.stdout, k.stderr], args.join(' '));
+    }
   });
 
   it('publishes EXPOSEd ports on random host ports with -P, and lists exposed-only ones', async () => {
@@ -60,6 +68,24 @@ describe('published ports', () => {
     assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).body, 'publish-all\n');
     await ok(d, ['run', '-d', '--name', 'exp', '--expose', '90', 'busybox', 'sleep', '100']);
     assert.equal(await ok(d, ['ps', '--filter', 'name=exp', '--format', '{{.Ports}}']), '90/tcp');
+  });
+
+  it("publishes the image's EXPOSEd ports (tcp and udp) with -P", async () => {
+    const build = await d.docker(['build', '-q', '-t', 'exposer', '-'], { input: 'FROM busybox\nEXPOSE 80 5353/udp\n' });
+    assert.equal(build.code, 0, build.stderr);
+    await ok(d, ['run', '-d', '--name', 'exposed', '-P', 'exposer', ...httpdServing('image-expose')]);
+    const lines = (await ok(d, ['port', 'exposed'])).split('\n').sort();
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0]!, /^5353\/udp -> 0\.0\.0\.0:\d+$/);
+    assert.match(lines[1]!, /^80\/tcp -> 0\.0\.0\.0:\d+$/);
+    const port = /:(\d+)$/.exec(lines[1]!)![1];
+    assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).body, 'image-expose\n');
+    const ps = await ok(d, ['ps', '--filter', 'name=exposed', '--format', '{{.Ports}}']);
+    assert.match(ps, /^0\.0\.0\.0:\d+->80\/tcp, 0\.0\.0\.0:\d+->5353\/udp$/);
+    // Without -P the exposed ports are only listed.
+    await ok(d, ['run', '-d', '--name', 'unexposed', 'exposer', 'sleep', '100']);
+    assert.equal(await ok(d, ['ps', '--filter', 'name=unexposed', '--format', '{{.Ports}}']), '80/tcp, 5353/udp');
+    assert.equal(await ok(d, ['port', 'unexposed']), '');
   });
 
   it('refuses a host port another container holds, leaving nothing behind', async () => {

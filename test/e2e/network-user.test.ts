@@ -71,6 +71,31 @@ describe('user-defined networks', () => {
     assert.match(rm.stderr, /error while removing network: network webnet id [0-9a-f]{64} has active endpoints/);
   });
 
+  it('resolves a container by its --hostname too, as dockerd 20.10 (an alias after the short id)', async () => {
+    // dockerd 20.10 (daemon updateNetworkConfig) appends the short id and the hostname to a
+    // user-network endpoint's aliases: checked against a real dockerd, `nslookup` of another
+    // container's --hostname answers, and inspect lists it; a label of it alone does not.
+    await ok(d, ['run', '-d', '--name', 'named', '--hostname', 'db.internal-zone', '--network', 'webnet', 'busybox', ...httpdServing('by-hostname')]);
+    const short = (await ok(d, ['inspect', 'named', '--format', '{{.Id}}'])).slice(0, 12);
+    assert.deepEqual(JSON.parse(await ok(d, ['inspect', 'named', '--format', '{{json .NetworkSettings.Networks.webnet.Aliases}}'])), [short, 'db.internal-zone']);
+    assert.equal(await ok(d, ['run', '--rm', '--network', 'webnet', 'busybox', 'wget', '-qO-', 'http://db.internal-zone/']), 'by-hostname');
+    // 127.0.0.1 as the upstream: nothing answers there, so an unknown name fails at once.
+    const label = await d.docker(['run', '--rm', '--network', 'webnet', '--dns', '127.0.0.1', 'busybox', 'nslookup', '-type=a', 'db']);
+    assert.doesNotMatch(label.stdout, /^Address: \d/m, 'only the whole hostname is a name (answers print "Address: ", the server line a tab)');
+    // A network connected later gets the same aliases.
+    await ok(d, ['network', 'create', 'hostnet2']);
+    await ok(d, ['network', 'connect', 'hostnet2', 'named']);
+    assert.deepEqual(JSON.parse(await ok(d, ['inspect', 'named', '--format', '{{json .NetworkSettings.Networks.hostnet2.Aliases}}'])), [short, 'db.internal-zone']);
+    assert.equal(await ok(d, ['run', '--rm', '--network', 'hostnet2', 'busybox', 'wget', '-qO-', 'http://db.internal-zone/']), 'by-hostname');
+    // Kept after a stop; a container never started shows only the user's aliases (as dockerd).
+    await ok(d, ['stop', '-t', '0', 'named']);
+    assert.deepEqual(JSON.parse(await ok(d, ['inspect', 'named', '--format', '{{json .NetworkSettings.Networks.webnet.Aliases}}'])), [short, 'db.internal-zone']);
+    await ok(d, ['create', '--name', 'unstarted', '--hostname', 'h1', '--network', 'webnet', '--network-alias', 'al1', 'busybox', 'true']);
+    assert.equal(await ok(d, ['inspect', 'unstarted', '--format', '{{json .NetworkSettings.Networks.webnet.Aliases}}']), '["al1"]');
+    await ok(d, ['rm', '-f', 'named', 'unstarted']);
+    await ok(d, ['network', 'rm', 'hostnet2']);
+  });
+
   it('forwards other names to the upstream resolvers (a fake one on loopback here)', async () => {
     const fake = dgram.createSocket('udp4');
     fake.on('message', (m, r) => {

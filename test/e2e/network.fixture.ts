@@ -7,8 +7,25 @@ import http from 'node:http';
 import { netTag } from '../../src/plugins/network/host-facts.js';
 import { run, type TestDaemon } from '../helpers/wharfd.js';
 
-/** GET `url` from the host; resolves with status and body (rejects on a connection error). */
-export function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+/**
+ * GET `url` from the host; resolves with status and body. A refused or reset connection is tried
+ * again until `timeoutMs` has passed (a container started with `run -d` may not listen yet), then
+ * rejects with the last error.
+ */
+export async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await getOnce(url, Math.max(deadline - Date.now(), 1));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'ECONNREFUSED' && code !== 'ECONNRESET') || Date.now() + 100 >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function getOnce(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
       let body = '';
@@ -95,4 +112,38 @@ export async function hostAddress(): Promise<string | undefined> {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return undefined;
+}
+
+/**
+ * The inet sockets (TCP listeners, bound UDP sockets) held by process `pid`, as `proto addr:port`
+ * (from `ss`): the daemon's userland proxies and embedded DNS servers.
+ */
+export async function listenersOf(pid: number): Promise<string[]> {
+  const out = (await run('ss', ['-Htulnp'])).stdout.split('\n');
+  return out
+    .filter((l) => l.includes(`pid=${pid},`))
+    .map((l) => {
+      const f = l.trim().split(/\s+/);
+      return `${f[0]} ${f[4]}`;
+    })
+    .sort();
+}
+
+/** Whether any process listens on TCP `port` or has UDP `port` bound, on any address. */
+export async function portHeld(port: number): Promise<boolean> {
+  const out = (await run('ss', ['-Htuln'])).stdout.split('\n');
+  return out.some((l) => l.trim().split(/\s+/)[4]?.endsWith(`:${port}`));
+}
+
+/** A raw Engine API call on the daemon's socket: status and parsed JSON body (or text). */
+export async function api(d: TestDaemon, method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: { message?: string } & Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: d.socket, path: `/v1.41${urlPath}`, method, headers: { 'Content-Type': 'application/json' } }, (res) => {
+      let b = '';
+      res.on('data', (c) => (b += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: b ? JSON.parse(b) : {} }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
 }

@@ -54,14 +54,23 @@ export async function openBuildContext(body: Readable, opts: OpenContextOptions 
     const tar = completeTarTail();
     stream.on('error', (err) => tar.destroy(err));
     await extractArchive(stream.pipe(tar), plainTree(dir), '/');
-    const requested = opts.dockerfile === undefined || opts.dockerfile === '' ? 'Dockerfile' : opts.dockerfile;
-    const { name, text } = await readDockerfile(dir, requested);
-    const ignore = await removeBuildFiles(dir, name);
-    return { dir, dockerfileName: name, dockerfile: text, ignore, close };
+    return await contextFromDir(dir, opts.dockerfile, close);
   } catch (err) {
     await close();
     throw toWharfError(err);
   }
+}
+
+/**
+ * A context already on disk at `dir` (an extracted archive, a git checkout): reads the Dockerfile
+ * and drops the build files .dockerignore excludes (moby withDockerfileFromContext). `close`
+ * removes what holds the context; the caller calls it when this throws.
+ */
+export async function contextFromDir(dir: string, dockerfile: string | undefined, close: () => Promise<void>): Promise<BuildContext> {
+  const requested = dockerfile === undefined || dockerfile === '' ? 'Dockerfile' : dockerfile;
+  const { name, text } = await readDockerfile(dir, requested);
+  const ignore = await removeBuildFiles(dir, name);
+  return { dir, dockerfileName: name, dockerfile: text, ignore, close };
 }
 
 /** Host path of `rel` inside the context, symlinks resolved within it; refuses `..` escapes. */

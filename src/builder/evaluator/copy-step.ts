@@ -26,7 +26,8 @@ export type StageLookup = (ref: string) => string | undefined;
 async function mountImageRoot(ctx: EvalContext, ref: string, stageImage: StageLookup): Promise<SourceRoot> {
   let resolved: Awaited<ReturnType<EvalContext['resolveImage']>>;
   try {
-    resolved = await ctx.resolveImage(stageImage(ref) ?? ref);
+    const stage = stageImage(ref);
+    resolved = await (stage === undefined ? ctx.resolveImage(ref, { pull: true }) : ctx.resolveImage(stage));
   } catch (err) {
     throw invalidArgument(`invalid from flag value ${ref}: ${(err as Error).message}`, { cause: err });
   }
@@ -141,17 +142,17 @@ export async function dispatchCopy(ctx: EvalContext, s: StageState, ins: CopyIns
     const flags = `${chown ? `--chown=${chown}` : ''}${mode !== undefined ? `--chmod=${ins.chmod} ` : ''}`;
     const containerConfig = commentStringConfig(s.runConfig, `${ins.kind} ${flags}${g.hash} in ${words.dest} `);
     if (await probe(ctx, s, containerConfig)) return;
-    const ws = await LayerWorkspace.open(ctx.images.snapshots, s.parent.record?.layers.at(-1)?.chainID, ctx.scratchDir);
+    const ws = await LayerWorkspace.open(ctx.images.snapshots, s.parent.record?.layers.at(-1)?.chainID, ctx.scratchDir, ctx.shell);
     try {
       const owner = chown ? await parseChown(chown, ws.root) : words.from ? undefined : { uid: 0, gid: 0 };
       const target = { root: ws.root, dest: normalizeDest(s.runConfig.WorkingDir, words.dest), owner, mode, decompress: ins.kind === 'ADD' };
       for (const src of g.sources) await copySource(target, src);
-      await ws.release();
     } catch (err) {
       await ws.discard();
       throw err;
     }
-    const step = await ctx.committer.commit({ parent: s.parent, config: copyRunConfig(s.runConfig), containerConfig, author: s.maintainer, snapshotKey: ws.key });
+    // The unmount runs while the committer diffs the upper dir (see StepImage.unmounted).
+    const step = await ctx.committer.commit({ parent: s.parent, config: copyRunConfig(s.runConfig), containerConfig, author: s.maintainer, snapshotKey: ws.key, unmounted: ws.release() });
     advanceTo(s, step);
   } finally {
     for (const c of g.cleanup) await c();

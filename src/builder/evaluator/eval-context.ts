@@ -1,9 +1,11 @@
 import type { ImageRecord } from '../../core/images/image-store.js';
 import type { Digest } from '../../lib/digest.js';
+import type { JSONMessage } from '../../spec/engine/types.js';
 import type { ImageConfigFile } from '../../spec/oci/image.js';
 import type { CacheFrom } from '../cache/cache-from.js';
 import type { ImageCache } from '../cache/image-cache.js';
 import type { BuildImages } from '../image/build-images.js';
+import type { CommandShell } from '../image/command-shell.js';
 import type { StepCommitter } from '../image/step-committer.js';
 import type { OciRunner } from './oci-runner.js';
 
@@ -11,6 +13,8 @@ import type { OciRunner } from './oci-runner.js';
 export interface BuildOutput {
   stream(text: string): void;
   aux(id: Digest): void;
+  /** Any other JSON message, passed through (a base image's pull progress). */
+  message(m: JSONMessage): void;
 }
 
 /** The request options the evaluator acts on (the HTTP query, parsed). */
@@ -35,6 +39,8 @@ export interface EvalOptions {
   extraHosts?: string[];
   /** `os/arch[/variant]`; only the daemon's own platform can be built. */
   platform?: string;
+  /** `pull`: pull every base image named by reference, even when present (`docker build --pull`). */
+  pull?: boolean;
 }
 
 /** An image found for FROM or COPY --from. */
@@ -58,9 +64,15 @@ export interface EvalContext {
   contextDir: string;
   /** Where the builder mounts step root filesystems and keeps downloads (under the exec root). */
   scratchDir: string;
+  /** Runs the steps' mount and umount commands (see CommandShell); without it each is a process of its own. */
+  shell?: CommandShell;
   /** The Dockerfile's escape character. */
   escape: string;
-  /** Images for FROM and COPY --from by reference or ID (NotFound with a clear message). */
-  resolveImage(name: string): Promise<ResolvedImage>;
+  /**
+   * Images for FROM and COPY --from by reference or ID (NotFound with a clear message). With
+   * `pull`, a reference is pulled from its registry when missing (or always with the build's
+   * `pull`), as dockerd's classic builder does for base images; a stage's image never is.
+   */
+  resolveImage(name: string, opts?: { pull?: boolean }): Promise<ResolvedImage>;
   signal?: AbortSignal;
 }

@@ -106,7 +106,7 @@ async function startStage(ctx: EvalContext, plan: BuildPlan, stage: Stage, top: 
     const id = lookup(String(prior.index));
     if (id) base = await ctx.resolveImage(id);
   } else if (name.toLowerCase() !== 'scratch') {
-    base = await ctx.resolveImage(name);
+    base = await ctx.resolveImage(name, { pull: true });
   }
   const s = beginStage(stage.index, stage.name, base, top.forStage());
   const triggers = s.runConfig.OnBuild ?? [];

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ContainerRecord } from '../../core/containers/container.js';
 import type { ContainerNetworking } from '../../core/network/container-networking.js';
+import type { OciMount } from '../../core/runtime/oci-spec-types.js';
 import type { OciRuntime } from '../../core/runtime/runtime.js';
 import { removeCgroupPath } from '../../plugins/runtime/cgroups.js';
 import type { ContainerConfig, HostConfig } from '../../spec/engine/types.js';
@@ -24,6 +25,8 @@ export interface RunSpec {
   /** The run config with the step's Cmd, env and no entrypoint. */
   config: ContainerConfig;
   hostConfig: HostConfig;
+  /** Mounts prepared by the step (the image's VOLUME paths as anonymous volumes). */
+  mounts?: OciMount[];
   /** Receives stdout and stderr as they come. */
   write(text: string): void;
   signal?: AbortSignal;
@@ -102,6 +105,7 @@ export class OciRunner {
         etcFiles: etc,
         userDb: await readUserDb(r.rootfs),
         joinNamespaces: net?.netnsPath ? { network: net.netnsPath } : undefined,
+        extraMounts: r.mounts,
       });
       await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
       const proc = await this.d.runtime.run(r.id, bundle, { pidFile: path.join(bundle, 'init.pid'), stdio: { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' } });

@@ -9,6 +9,7 @@ import type { EvalContext } from './eval-context.js';
 import { LayerWorkspace } from '../image/layer-workspace.js';
 import { newContainerId } from './oci-runner.js';
 import { runningIn, trimInitPaths } from './run-container.js';
+import { prepareRunVolumes, type RunVolumes } from './run-volumes.js';
 import { advanceTo, probe } from './step-commit.js';
 import { copyRunConfig, type StageState, shellOf } from './stage-state.js';
 
@@ -80,12 +81,17 @@ export async function dispatchRun(ctx: EvalContext, s: StageState, ins: RunInstr
   delete runConfig.Healthcheck;
   const id = newContainerId();
   ctx.out.stream(runningIn(id));
-  const ws = await LayerWorkspace.open(ctx.images.snapshots, s.parent.record?.layers.at(-1)?.chainID, ctx.scratchDir);
+  const ws = await LayerWorkspace.open(ctx.images.snapshots, s.parent.record?.layers.at(-1)?.chainID, ctx.scratchDir, ctx.shell);
+  let volumes: RunVolumes | undefined;
   try {
-    await ctx.runner.run({ id, rootfs: ws.root, config: runConfig as ContainerConfig, hostConfig: hostConfig(ctx, network), write: (t) => ctx.out.stream(t), signal: ctx.signal });
+    volumes = await prepareRunVolumes(ws.root, runConfig.Volumes, ctx.scratchDir);
+    const spec = { id, rootfs: ws.root, config: runConfig as ContainerConfig, hostConfig: hostConfig(ctx, network), mounts: volumes.mounts };
+    await ctx.runner.run({ ...spec, write: (t) => ctx.out.stream(t), signal: ctx.signal });
+    await volumes.dispose();
     await ws.release();
     await trimInitPaths(ctx.images.snapshots, ws.key);
   } catch (err) {
+    await volumes?.dispose();
     await ws.discard();
     // The runtime deleted the container; Docker says so only when it removes even failed ones.
     if (ctx.opts.forceRemove) ctx.out.stream(`Removing intermediate container ${shortId(id)}\n`);

@@ -44,14 +44,14 @@ export async function dispatchWorkdir(ctx: EvalContext, s: StageState, ins: Work
   s.runConfig.WorkingDir = dir;
   const containerConfig = commentStringConfig(s.runConfig, `WORKDIR ${dir}`);
   if (await probe(ctx, s, containerConfig)) return;
-  const ws = await LayerWorkspace.open(ctx.images.snapshots, s.parent.record?.layers.at(-1)?.chainID, ctx.scratchDir);
+  const ws = await LayerWorkspace.open(ctx.images.snapshots, s.parent.record?.layers.at(-1)?.chainID, ctx.scratchDir, ctx.shell);
   try {
     await makeWorkdir(ws.root, dir);
-    await ws.release();
-  } catch (err) {
+      } catch (err) {
     await ws.discard();
     throw err;
   }
-  const step = await ctx.committer.commit({ parent: s.parent, config: copyRunConfig(s.runConfig), containerConfig, author: s.maintainer, snapshotKey: ws.key });
+  // The unmount runs while the committer diffs the upper dir (see StepImage.unmounted).
+  const step = await ctx.committer.commit({ parent: s.parent, config: copyRunConfig(s.runConfig), containerConfig, author: s.maintainer, snapshotKey: ws.key, unmounted: ws.release() });
   advanceTo(s, step);
 }

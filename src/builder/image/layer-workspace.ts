@@ -1,13 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Snapshotter } from '../../core/snapshots/snapshotter.js';
+import type { MountSpec, Snapshotter } from '../../core/snapshots/snapshotter.js';
+import { internal, invalidArgument } from '../../errdefs/index.js';
 import type { Digest } from '../../lib/digest.js';
 import { runCommand } from '../../lib/exec-file.js';
 import { mountAll, unmountAll } from '../../plugins/snapshots/mount.js';
+import type { CommandShell } from './command-shell.js';
 
 /** Snapshot keys of the builder's working snapshots; leftovers of a crash are removed at start-up. */
 export const BUILD_SNAPSHOT_PREFIX = 'build-';
+
+/**
+ * Performs a snapshot's mounts on `target`: a single overlay (or plain) mount goes through the
+ * builder's command shell when there is one (see CommandShell for why); anything else — binds
+ * that need a read-only remount — through mountAll.
+ */
+async function mountWith(shell: CommandShell | undefined, mounts: MountSpec[], target: string): Promise<void> {
+  const only = mounts.length === 1 ? mounts[0]! : undefined;
+  if (!shell || !only || only.type === 'bind') return mountAll(mounts, target);
+  const opts = only.options.join(',');
+  if (opts.length >= 4096) throw invalidArgument(`mount options for ${target} exceed one page (${opts.length} bytes)`);
+  const r = await shell.run(['mount', '-t', only.type, ...(opts ? ['-o', opts] : []), only.source, target]);
+  if (r.code !== 0) throw internal(`mount -t ${only.type} ${only.source} ${target} failed (exit ${r.code}): ${r.output.trim()}`);
+}
 
 /**
  * A writable root filesystem for a COPY/ADD/WORKDIR step: an active snapshot on the image's top
@@ -23,17 +39,18 @@ export class LayerWorkspace {
     /** Where the root filesystem is mounted while the workspace is open. */
     readonly root: string,
     private readonly snapshots: Snapshotter,
+    private readonly shell: CommandShell | undefined,
   ) {}
 
-  static async open(snapshots: Snapshotter, parent: Digest | undefined, scratchDir: string): Promise<LayerWorkspace> {
+  static async open(snapshots: Snapshotter, parent: Digest | undefined, scratchDir: string, shell?: CommandShell): Promise<LayerWorkspace> {
     const key = `${BUILD_SNAPSHOT_PREFIX}${randomBytes(8).toString('hex')}`;
     const mounts = await snapshots.prepare(key, parent, { 'wharf.build': 'step' });
-    const ws = new LayerWorkspace(key, path.join(scratchDir, key), snapshots);
+    const ws = new LayerWorkspace(key, path.join(scratchDir, key), snapshots, shell);
     try {
       await fs.mkdir(ws.root, { recursive: true, mode: 0o700 });
       // Mounted in the daemon's namespace; release() (or the start-up sweep after a crash)
       // unmounts it before the snapshot is committed or removed.
-      await mountAll(mounts, ws.root);
+      await mountWith(shell, mounts, ws.root);
       ws.mounted = true;
     } catch (err) {
       await ws.discard();
@@ -47,7 +64,7 @@ export class LayerWorkspace {
     if (this.mounted) {
       // One overlay, mounted by us: a plain umount is enough; unmountAll (which inspects the
       // mount table and detaches lazily when busy) is the fallback.
-      const res = await runCommand('umount', [this.root], { check: false });
+      const res = this.shell ? await this.shell.run(['umount', this.root]) : await runCommand('umount', [this.root], { check: false });
       if (res.code !== 0) await unmountAll(this.root);
     }
     this.mounted = false;

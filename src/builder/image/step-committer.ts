@@ -34,6 +34,13 @@ export interface StepImage {
    * changes. It is consumed: committed as the layer, or removed.
    */
   snapshotKey?: string;
+  /**
+   * The unmount of the snapshot's working mount, still under way: the commit reads the upper dir
+   * meanwhile (the step's writes are complete; reading an overlay's upper dir while it is mounted
+   * is safe) and waits for it before committing or removing the snapshot. The unmount syncs the
+   * upper filesystem and costs a process, so overlapping it with the diff takes it off the step.
+   */
+  unmounted?: Promise<void>;
 }
 
 /** A step's new image: its record and config (the next step's parent). */
@@ -58,10 +65,11 @@ export class StepCommitter {
   constructor(private readonly images: BuildImages) {}
 
   async commit(step: StepImage): Promise<CommittedStep> {
-    const diff = step.snapshotKey ? await this.diff(step.snapshotKey) : undefined;
     const svc = this.images.service;
     let placed: Digest | undefined;
+    let diff: DiffedLayer | undefined;
     try {
+      diff = await this.diffUnmounted(step);
       return await svc.lock.run(async () => {
         let layers = step.parent.record?.layers ?? [];
         let diffID: Digest | undefined;
@@ -99,6 +107,17 @@ export class StepCommitter {
       // Still there when the layer was empty, already existed, or the commit failed.
       if (step.snapshotKey) await this.discard(step.snapshotKey);
     }
+  }
+
+  /** The step's layer (if it has a snapshot), once its mount is gone; fails after both have settled. */
+  private async diffUnmounted(step: StepImage): Promise<DiffedLayer | undefined> {
+    const [diffed, unmounted] = await Promise.allSettled([step.snapshotKey ? this.diff(step.snapshotKey) : undefined, step.unmounted]);
+    if (unmounted.status === 'rejected') {
+      if (diffed.status === 'fulfilled' && diffed.value) await this.images.service.lock.run(() => this.releaseLease(diffed.value));
+      throw unmounted.reason;
+    }
+    if (diffed.status === 'rejected') throw diffed.reason;
+    return diffed.value;
   }
 
   /** Writes the upper dir of `key` as a layer tar into the content store. */

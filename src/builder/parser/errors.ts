@@ -15,14 +15,38 @@ export class DockerfileParseError extends WharfError {
   readonly endLine: number;
   /** Docker's message for the problem, without the location prefix. */
   readonly problem: string;
+  /**
+   * Where Docker's parser finds the problem, which decides dockerd's wording: `instruction` (one
+   * instruction is malformed: `dockerfile parse error line N: …`), `file` (the file as a whole:
+   * parser directives, no instructions — `failed to parse Dockerfile: …`), `stage` (an instruction
+   * before the first FROM: dockerd's bare `no build stage in current context`).
+   */
+  readonly scope: ParseErrorScope;
 
-  constructor(opts: { file: string; line: number; endLine?: number; problem: string; cause?: unknown }) {
+  constructor(opts: { file: string; line: number; endLine?: number; problem: string; scope?: ParseErrorScope; cause?: unknown }) {
     super('InvalidArgument', `${opts.file}:${opts.line}: ${opts.problem}`, opts.cause === undefined ? {} : { cause: opts.cause });
     this.file = opts.file;
     this.line = opts.line;
     this.endLine = opts.endLine ?? opts.line;
     this.problem = opts.problem;
+    this.scope = opts.scope ?? 'instruction';
   }
+}
+
+/** See {@link DockerfileParseError.scope}. */
+export type ParseErrorScope = 'instruction' | 'file' | 'stage';
+
+/**
+ * The text dockerd 20.10's classic builder answers `POST /build` with for a parse error
+ * (verified against the real daemon): `dockerfile parse error line 2: unknown instruction: FOO`,
+ * `failed to parse Dockerfile: only one escape parser directive can be used`,
+ * `no build stage in current context`. Our own `file:line: problem` form stays the error's
+ * `message` for the linter and other library users.
+ */
+export function dockerdParseMessage(e: DockerfileParseError): string {
+  if (e.scope === 'file') return `failed to parse Dockerfile: ${e.problem}`;
+  if (e.scope === 'stage') return e.problem;
+  return `dockerfile parse error line ${e.line}: ${e.problem}`;
 }
 
 /**

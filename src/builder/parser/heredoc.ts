@@ -1,5 +1,13 @@
 /**
  * Heredoc markers (`<<EOF`, `<<-EOF`, `<<"EOF"`, `3<<EOF`) as Docker's parser finds them.
+ *
+ * dockerd 20.10's classic builder has no heredocs at all (verified against the real daemon:
+ * `RUN <<EOF` / `COPY <<EOF /f` fail with `dockerfile parse error line 3: unknown instruction:
+ * ECHO`, the body read as instructions). The issue asks for them, so they follow BuildKit's
+ * documented semantics (Dockerfile frontend 1.4+): RUN runs a lone heredoc's body in the shell
+ * (or, with `#!`, as its own script), other RUN heredocs go to the shell as written; COPY/ADD
+ * write each body as a file, variables expanded unless the delimiter is quoted; `<<-` strips
+ * leading tabs.
  */
 import type { Heredoc } from './ast.js';
 import { lex } from './shell-lex.js';

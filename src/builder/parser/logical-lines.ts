@@ -94,6 +94,8 @@ export function scanLines(text: string, file: string): LineScan {
   const warnings: ParseWarning[] = [];
   const lines: LogicalLine[] = [];
   const err = (line: number, problem: string, endLine?: number) => new DockerfileParseError({ file, line, endLine, problem });
+  // Directive errors concern the whole file: dockerd says `failed to parse Dockerfile: …` for them.
+  const directiveErr = (line: number, problem: string) => new DockerfileParseError({ file, line, problem, scope: 'file' });
   // Docker's continuation regex: the escape char at the end (trailing blanks allowed), unless it is
   // itself escaped; or the escape char alone on a line.
   const esc = () => (dirs.directives.escape === '`' ? '`' : '\\\\');
@@ -106,7 +108,7 @@ export function scanLines(text: string, file: string): LineScan {
     let token = trimNewline(raw);
     if (stripLeft) token = trimLeftSpace(token);
     const problem = dirs.check(token);
-    if (problem) throw err(lineNo, problem);
+    if (problem) throw directiveErr(lineNo, problem);
     return token.startsWith('#') ? '' : token;
   };
 

@@ -23,7 +23,7 @@ export function parseDockerfile(text: string, opts: ParseOptions = {}): Dockerfi
   const file = opts.file ?? 'Dockerfile';
   const scan = scanLines(text, file);
   if (scan.lines.length === 0) {
-    throw new DockerfileParseError({ file, line: Math.max(scan.lineCount, 1), problem: 'file with no instructions' });
+    throw new DockerfileParseError({ file, line: Math.max(scan.lineCount, 1), problem: 'file with no instructions', scope: 'file' });
   }
   const metaArgs: ArgInstruction[] = [];
   const stages: Stage[] = [];
@@ -50,7 +50,7 @@ export function parseDockerfile(text: string, opts: ParseOptions = {}): Dockerfi
     } else if (inst.kind === 'ARG') {
       metaArgs.push(inst);
     } else {
-      throw new DockerfileParseError({ file, line: line.startLine, endLine: line.endLine, problem: 'no build stage in current context' });
+      throw new DockerfileParseError({ file, line: line.startLine, endLine: line.endLine, problem: 'no build stage in current context', scope: 'stage' });
     }
   }
   return { directives: scan.directives, metaArgs, stages, warnings: scan.warnings, lineCount: scan.lineCount };

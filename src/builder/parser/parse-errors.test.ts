@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isKind } from '../../errdefs/index.js';
-import { DockerfileParseError } from './errors.js';
+import { DockerfileParseError, dockerdParseMessage } from './errors.js';
 import { parseDockerfile } from './parse-dockerfile.js';
 
 /** Asserts that `text` fails with exactly `message`, as an InvalidArgument DockerfileParseError. */
@@ -23,6 +23,14 @@ describe('parse errors', () => {
     const e = fails('FROM x\n\nFOO bar\n', 'Dockerfile:3: unknown instruction: FOO');
     assert.deepEqual([e.file, e.line, e.problem], ['Dockerfile', 3, 'unknown instruction: FOO']);
     fails('FROM x\nfoo bar\n', 'build/Dockerfile.dev:2: unknown instruction: FOO', 'build/Dockerfile.dev');
+  });
+
+  it("words errors as dockerd's classic builder does on POST /build", () => {
+    assert.equal(dockerdParseMessage(fails('FROM x\n\nFOO bar\n', 'Dockerfile:3: unknown instruction: FOO')), 'dockerfile parse error line 3: unknown instruction: FOO');
+    const dup = fails('# escape=`\n# escape=\\\nFROM x\n', 'Dockerfile:2: only one escape parser directive can be used');
+    assert.equal(dockerdParseMessage(dup), 'failed to parse Dockerfile: only one escape parser directive can be used');
+    assert.equal(dockerdParseMessage(fails('# only a comment\n', 'Dockerfile:1: file with no instructions')), 'failed to parse Dockerfile: file with no instructions');
+    assert.equal(dockerdParseMessage(fails('ARG X\nRUN true\n', 'Dockerfile:2: no build stage in current context')), 'no build stage in current context');
   });
 
   it('reports the first line of a continued instruction', () => {

@@ -31,6 +31,19 @@ export class CredentialStore {
     return entry ? decodeStoredAuth(entry) : {};
   }
 
+  /**
+   * Every stored credential by registry key (docker/cli GetAllCredentials): the `auths` entries
+   * and the registries of `credHelpers` (an entry without credentials is there too, empty).
+   */
+  async all(): Promise<Map<string, Credentials>> {
+    const keys = new Set([...Object.keys(this.cfg.doc.auths ?? {}), ...Object.keys(this.cfg.doc.credHelpers ?? {})]);
+    const out = new Map<string, Credentials>();
+    for (const key of [...keys].sort()) {
+      out.set(key, await this.get(key).catch(() => ({}) as Credentials));
+    }
+    return out;
+  }
+
   async store(key: string, c: Credentials): Promise<void> {
     const helper = this.helperFor(key);
     const auths = (this.cfg.doc.auths ??= {});

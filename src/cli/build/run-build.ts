@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { BuildApi } from '../../client/build-api.js';
+import { registryConfigHeader } from '../auth/registry-auth.js';
 import { JSONMessageError, messageError, readJSONMessages } from '../../client/json-messages.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
@@ -88,6 +89,7 @@ export async function runBuild(ctx: CliContext, contextArg: string, f: BuildFlag
     cacheFrom: f.cacheFrom,
     networkMode: f.network,
     platform: f.platform,
+    registryConfig: await registryConfigHeader(ctx.io.env),
   });
   tty?.start(progress);
   try {
@@ -97,6 +99,9 @@ export async function runBuild(ctx: CliContext, contextArg: string, f: BuildFlag
       if (m.stream !== undefined) {
         if (mode === 'quiet') quietText += m.stream;
         else parser.push(m.stream);
+      } else if (m.status !== undefined && mode !== 'quiet' && !m.progressDetail?.total) {
+        // A FROM's pull: its status lines (not the per-chunk progress) show under the step.
+        parser.push(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
       }
       const aux = m.aux as { ID?: string } | undefined;
       if (aux?.ID) progress.imageId = aux.ID;

@@ -35,6 +35,10 @@ import { register as networkLs } from './network-ls.js';
 import { register as networkInspect } from './network-inspect.js';
 import { register as networkRm } from './network-rm.js';
 import { register as networkConnect } from './network-connect.js';
+import { register as volumeCreate } from './volume-create.js';
+import { register as volumeLs } from './volume-ls.js';
+import { register as volumeInspect } from './volume-inspect.js';
+import { register as volumeRm } from './volume-rm.js';
 import { register as psCommand } from './ps.js';
 import { register as registryCommand } from './registry.js';
 import { register as renameCommand } from './rename.js';
@@ -95,6 +99,10 @@ export const COMMANDS: readonly RegisterCommand[] = [
   networkInspect,
   networkRm,
   networkConnect,
+  volumeCreate,
+  volumeLs,
+  volumeInspect,
+  volumeRm,
   diffCommand,
   exportCommand,
   psCommand,

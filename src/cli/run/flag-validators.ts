@@ -41,9 +41,9 @@ export function checkEnv(val: string): string {
   return val;
 }
 
-/** opts.ValidateLabel. */
+/** opts.ValidateLabel: leading white space is dropped from the key, any other is refused. */
 export function validateLabel(val: string): string {
-  const key = (val.includes('=') ? val.slice(0, val.indexOf('=')) : val).trim();
+  const key = (val.includes('=') ? val.slice(0, val.indexOf('=')) : val).replace(/^[ \t\n\v\f\r]+/, '');
   if (key === '') throw new Error(`invalid label '${val}': empty name`);
   if (WHITESPACE.test(key)) throw new Error(`label '${key}' contains whitespaces`);
   return val;

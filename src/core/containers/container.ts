@@ -1,5 +1,6 @@
 import type { Digest } from '../../lib/digest.js';
 import type { ContainerConfig, HostConfig, NetworkingConfig } from '../../spec/engine/types.js';
+import type { MountPointRecord } from './mount-point.js';
 
 /** Docker's container states, as `State.Status` reports them. */
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -48,6 +49,8 @@ export interface ContainerRecord {
   resolvConfPath: string;
   /** The OCI runtime it was created with (runc or crun). */
   runtime: string;
+  /** Its binds, volumes and tmpfs mounts (see mount-point.ts); absent for records made before them. */
+  mountPoints?: MountPointRecord[];
 }
 
 /** Go's zero time, which Docker prints for "never". */

@@ -5,7 +5,7 @@
  * a static address (`--ip`) may be anywhere in the subnet. In memory only: the engine rebuilds
  * it from its persisted endpoints at start-up (see the network service).
  */
-import { forbidden, invalidArgument, unavailable } from '../../errdefs/index.js';
+import { forbidden, internal, invalidArgument, unavailable } from '../../errdefs/index.js';
 import { type Cidr, cidrContains, formatIPv4, parseIPv4, sizeOf } from './ipv4.js';
 
 export class AddressPool {
@@ -34,15 +34,15 @@ export class AddressPool {
   }
 
   /**
-   * Takes an address: the `requested` one (InvalidArgument when malformed or outside the subnet,
-   * Forbidden `Address already in use` when taken, as libnetwork) or the lowest free one in the
-   * range (Unavailable when the range is exhausted).
+   * Takes an address: the `requested` one (InvalidArgument when malformed; Internal when outside
+   * the subnet and Forbidden `Address already in use` when taken — dockerd's 500 and 403 for
+   * libnetwork's errors) or the lowest free one in the range (Unavailable when it is exhausted).
    */
   allocate(requested?: string): string {
     if (requested) {
       const ip = parseIPv4(requested);
       if (ip === undefined) throw invalidArgument(`invalid IPv4 address: ${requested}`);
-      if (!cidrContains(this.subnet, ip)) throw invalidArgument(`Invalid address ${requested}: It does not belong to any of this network's subnets`);
+      if (!cidrContains(this.subnet, ip)) throw internal(`Invalid address ${requested}: It does not belong to any of this network's subnets`);
       if (this.inUse(ip)) throw forbidden('Address already in use');
       this.used.add(ip);
       return requested;

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { OciSpec } from './oci-spec-types.js';
+import { DEFAULT_CAPABILITIES } from './default-capabilities.js';
 
 /** Where Debian's busybox-static installs its statically linked binary. */
 export const HOST_BUSYBOX = '/usr/bin/busybox';
@@ -47,23 +48,6 @@ export async function makeBusyboxRootfs(dir: string, opts: BusyboxRootfsOptions 
   await fs.writeFile(path.join(dir, 'etc/group'), opts.group ?? DEFAULT_GROUP);
 }
 
-const TEST_CAPS = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
-
 export interface MinimalSpecOptions {
   cgroupsPath?: string;
   terminal?: boolean;
@@ -76,7 +60,7 @@ export interface MinimalSpecOptions {
  * The contract tests use it; real containers get theirs from the spec generator.
  */
 export function minimalSpec(args: string[], opts: MinimalSpecOptions = {}): OciSpec {
-  const caps = [...TEST_CAPS];
+  const caps = [...DEFAULT_CAPABILITIES];
   const spec: OciSpec = {
     ociVersion: '1.0.2',
     process: {

@@ -44,19 +44,21 @@ export function cgroupV1File(controller: string, cgroupsPath: string, file: stri
 export async function removeCgroupPath(cgroupsPath: string, stopAt = '/', root = CGROUP_ROOT): Promise<void> {
   // On a hybrid host runc also makes the path under the cgroup2 `unified` mount.
   const hierarchies = [...(await cgroupV1Hierarchies(root)), 'unified'];
-  for (const h of hierarchies) {
-    for (let p = path.posix.normalize(cgroupsPath); p !== stopAt && p !== '/' && p !== '.'; p = path.posix.dirname(p)) {
-      const dir = path.join(root, h, p);
-      try {
-        await fs.rmdir(dir);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') continue;
-        // EBUSY/ENOTEMPTY: tasks or sibling containers still use it; keep it and its parents.
-        break;
+  // The hierarchies are independent trees: all at once (a dozen rmdirs in a row sat on the exit
+  // path of every container). Within one, children before parents.
+  await Promise.all(
+    hierarchies.map(async (h) => {
+      for (let p = path.posix.normalize(cgroupsPath); p !== stopAt && p !== '/' && p !== '.'; p = path.posix.dirname(p)) {
+        try {
+          await fs.rmdir(path.join(root, h, p));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          // EBUSY/ENOTEMPTY: tasks or sibling containers still use it; keep it and its parents.
+          break;
+        }
       }
-    }
-  }
+    }),
+  );
 }
 
 /**

@@ -38,6 +38,15 @@ export function startFailureExitCode(message: string): 126 | 127 | undefined {
   return undefined;
 }
 
+/**
+ * runc prefixes its errors with the command (`runc run failed: …`). A container started in one
+ * invocation (`runc run --detach`, see SpawnShimOptions.start) fails where Docker's `create`
+ * fails, and Docker's users (and our tests) see `runc create failed: …`: reported in those words.
+ */
+export function inCreateWords(message: string): string {
+  return message.replace(/^runc run failed: /, 'runc create failed: ');
+}
+
 /** Strips runc's wrapping (`runc create failed: unable to start container process: `) off a message. */
 export function cleanRuntimeMessage(message: string): string {
   return message

@@ -180,6 +180,27 @@ function connectPath(target: string): Promise<net.Socket> {
 }
 
 /**
+ * Ends the start window of a shim spawned with `start` (see SpawnShimOptions.start): the output
+ * it kept since the container started is dropped, and later clients see live output only.
+ * A shim that is already gone needs nothing; failures are ignored for that reason.
+ */
+export async function endStartWindow(stateDir: string): Promise<void> {
+  let socket: net.Socket;
+  try {
+    socket = await connect(path.join(stateDir, ShimFiles.attachSocket));
+  } catch {
+    return;
+  }
+  // The shim closes the connection once the window is closed (its acknowledgement). Output it
+  // queued to us meanwhile is read and dropped.
+  socket.resume();
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('error', () => socket.destroy());
+  socket.write(encodeFrame(FrameType.ReplayEnd));
+  await closed;
+}
+
+/**
  * Attaches to the shim whose state dir is `stateDir`. When the shim has already finished (its
  * socket is gone) but exit.json is there, the returned connection reports that exit at once.
  * Throws NotFound when there is neither a shim nor an exit record.

@@ -3,7 +3,7 @@
  * `[type:u8][len:u32 big-endian][payload]` in both directions.
  */
 
-/** Frame types; client → shim: Stdin, StdinClose, Resize; shim → client: Stdout, Stderr, Exit. */
+/** Frame types; client → shim: Stdin, StdinClose, Resize, ReplayEnd; shim → client: Stdout, Stderr, Exit. */
 export const FrameType = {
   Stdin: 0,
   Stdout: 1,
@@ -11,6 +11,8 @@ export const FrameType = {
   StdinClose: 4,
   Resize: 5,
   Exit: 6,
+  /** Ends a `--start` shim's start window: later clients get live output only. */
+  ReplayEnd: 7,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 

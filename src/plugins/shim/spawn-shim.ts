@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { internal } from '../../errdefs/index.js';
-import { runtimeFailure } from '../runtime/runtime-errors.js';
+import { inCreateWords, runtimeFailure } from '../runtime/runtime-errors.js';
 import { defaultShimPath } from './shim-paths.js';
 
 /** The container's json-file log, written by the shim (containers only, not execs). */
@@ -33,6 +33,13 @@ export interface SpawnShimOptions {
   stdin?: boolean;
   /** Runs `runtime exec --detach --process <exec>` in the running container `id`, not create. */
   exec?: string;
+  /**
+   * Creates and starts the container in one runtime invocation (`runtime run --detach`) instead
+   * of `create` (the caller then runs `runtime start`): one Go start-up less per container. The
+   * shim keeps the output from the start for every client that connects until
+   * {@link endStartWindow} (or 5 s), so clients that attach right after lose nothing.
+   */
+  start?: boolean;
   log?: ShimLogOptions;
 }
 
@@ -50,6 +57,7 @@ function shimArgs(o: SpawnShimOptions): string[] {
   if (o.tty) args.push('--tty');
   if (o.stdin) args.push('--stdin');
   if (o.exec) args.push('--exec', o.exec);
+  if (o.start) args.push('--start');
   if (o.log) {
     args.push('--log-path', o.log.path, '--log-max-size', String(o.log.maxSize ?? 0));
     args.push('--log-max-files', String(o.log.maxFiles ?? 1));
@@ -98,7 +106,7 @@ export async function spawnShim(opts: SpawnShimOptions): Promise<SpawnedShim> {
   }
   if (typeof report.error === 'string') {
     if (report.error.startsWith('wharf-shim:')) throw internal(report.error);
-    throw runtimeFailure({ op: opts.exec ? 'exec' : 'create', id: opts.id, root: opts.runtimeRoot }, report.error);
+    throw runtimeFailure({ op: opts.exec ? 'exec' : 'create', id: opts.id, root: opts.runtimeRoot }, inCreateWords(report.error));
   }
   if (typeof report.pid !== 'number' || typeof report.shimPid !== 'number') {
     throw internal(`wharf-shim for ${opts.id} reported ${line}`);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { invalidArgument, notImplemented, toWharfError } from '../../errdefs/index.js';
+import { invalidArgument, toWharfError } from '../../errdefs/index.js';
 import type { Digest } from '../../lib/digest.js';
 import type { JSONMessage } from '../../spec/engine/types.js';
 import type { RequestContext } from '../context.js';
@@ -26,12 +26,18 @@ export interface BuildQuery {
   cpuShares?: number;
   cpuSetCpus?: string;
   extraHosts?: string[];
+  /** `remote`: a URL (git repository, context archive or Dockerfile) to fetch the context from instead of the body. */
+  remote?: string;
+  /** The raw `X-Registry-Config` header: credentials for the registries FROM may pull from. */
+  registryConfig?: string;
 }
 
 /** Where a build writes its messages. */
 export interface BuildSink {
   stream(text: string): void;
   aux(id: Digest): void;
+  /** Any other message, passed through as is (a base image's pull progress). */
+  message(m: JSONMessage): void;
 }
 
 /** What the build route needs from the engine (BuildService implements it). */
@@ -52,7 +58,6 @@ export function parseBuildQuery(q: Query): BuildQuery {
   if (q.bool('squash')) throw invalidArgument('squash is only supported with experimental mode');
   const version = q.string('version');
   if (version && version !== '1') throw invalidArgument('buildkit is not enabled on daemon');
-  if (q.string('remote')) throw notImplemented('remote build contexts (the remote parameter) are not supported: send the context as the request body');
   if (q.all('securityopt').length > 0) throw invalidArgument('The daemon on this platform does not support setting security options on build');
   const forceRemove = q.bool('forcerm');
   const rmRaw = q.string('rm');
@@ -80,6 +85,7 @@ export function parseBuildQuery(q: Query): BuildQuery {
     cpuShares: q.int('cpushares'),
     cpuSetCpus: q.string('cpusetcpus') || undefined,
     extraHosts: q.all('extrahosts'),
+    remote: q.string('remote') || undefined,
   };
 }
 
@@ -104,6 +110,8 @@ export function buildRoutes(b: BuildBackend): Route[] {
       path: '/build',
       handler: async (ctx) => {
         const query = parseBuildQuery(ctx.query);
+        const registryConfig = ctx.req.headers['x-registry-config'];
+        if (typeof registryConfig === 'string' && registryConfig !== '') query.registryConfig = registryConfig;
         const quiet = ctx.query.bool('q');
         const abort = new AbortController();
         ctx.res!.on('close', () => {
@@ -117,7 +125,7 @@ export function buildRoutes(b: BuildBackend): Route[] {
         const buffered: JSONMessage[] = [];
         const emit = (m: JSONMessage) => (quiet ? buffered.push(m) : write(m));
         try {
-          const id = await b.build(query, ctx.bodyStream(), { stream: (t) => emit({ stream: t }), aux: (id) => emit({ aux: { ID: id } }) }, abort.signal);
+          const id = await b.build(query, ctx.bodyStream(), { stream: (t) => emit({ stream: t }), aux: (id) => emit({ aux: { ID: id } }), message: emit }, abort.signal);
           if (quiet) write({ stream: `${id}\n` });
         } catch (err) {
           if (!progress && buffered.length === 0) throw err;

@@ -33,7 +33,8 @@ export interface ContainersBackend {
   /** Resolves the container first (NotFound before any header), then waits. */
   get(idOrName: string): { id: string };
   wait(idOrName: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ StatusCode: number; Error: { Message: string } | null }>;
-  remove(idOrName: string, opts: { force?: boolean }): Promise<void>;
+  /** `volumes` (`?v=1`, `rm -v`): also remove the container's anonymous volumes. */
+  remove(idOrName: string, opts: { force?: boolean; volumes?: boolean }): Promise<void>;
   /** `ContainersDeleted` is null when none was removed, as dockerd sends it. */
   prune(filters: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>;
 }
@@ -102,6 +103,6 @@ export function containerRoutes(b: ContainersBackend): Route[] {
     { method: 'POST', path: '/containers/{id}/unpause', handler: (ctx) => noContentOr304(ctx, () => b.unpause(id(ctx))) },
     { method: 'POST', path: '/containers/{id}/rename', handler: (ctx) => noContentOr304(ctx, () => b.rename(id(ctx), ctx.query.string('name') ?? '')) },
     { method: 'POST', path: '/containers/{id}/wait', handler: (ctx) => waitHandler(b, ctx) },
-    { method: 'DELETE', path: '/containers/{id}', handler: (ctx) => noContentOr304(ctx, () => b.remove(id(ctx), { force: ctx.query.bool('force') })) },
+    { method: 'DELETE', path: '/containers/{id}', handler: (ctx) => noContentOr304(ctx, () => b.remove(id(ctx), { force: ctx.query.bool('force'), volumes: ctx.query.bool('v') })) },
   ];
 }

@@ -1,5 +1,6 @@
-import type { ContainerSummary, ImageSummary, SystemDataUsageResponse, Volume } from '../../spec/engine/types.js';
+import type { ContainerSummary, ImageSummary, SystemDataUsageResponse } from '../../spec/engine/types.js';
 import type { Route } from '../router.js';
+import type { VolumeWire } from './volumes.js';
 
 /**
  * What `GET /system/df` gathers. Each subsystem contributes its part; parts whose subsystem does
@@ -8,7 +9,7 @@ import type { Route } from '../router.js';
 export interface DiskUsageBackend {
   images(): { LayersSize: number; Images: ImageSummary[] };
   containers?(): Promise<ContainerSummary[]>;
-  volumes?(): Promise<Volume[]>;
+  volumes?(): Promise<VolumeWire[]>;
   buildCache?(): Promise<NonNullable<SystemDataUsageResponse['BuildCache']>>;
 }
 
@@ -21,7 +22,7 @@ export function systemDfRoutes(b: DiskUsageBackend): Route[] {
       handler: async (ctx) => {
         const [containers, volumes, buildCache] = await Promise.all([b.containers?.() ?? [], b.volumes?.() ?? [], b.buildCache?.() ?? []]);
         const images = b.images();
-        const body: SystemDataUsageResponse & { BuilderSize: number } = {
+        const body: Omit<SystemDataUsageResponse, 'Volumes'> & { Volumes: VolumeWire[]; BuilderSize: number } = {
           LayersSize: images.LayersSize,
           Images: images.Images,
           Containers: containers,

@@ -13,21 +13,37 @@ import { DistributionMetadata } from './distribution-metadata.js';
 import { type LoginResult, login } from './login.js';
 import { parsePlatform } from './manifest-resolve.js';
 import type { MessageSink } from './progress.js';
+import type { Limiter } from './limiter.js';
 import { DOCKER_RETRY, type RetryPolicy } from './retry.js';
 import { translatePullError } from './pull-errors.js';
 import { pullImage, pullStatus } from './puller.js';
 import { pushImage } from './pusher.js';
 import { type AuthConfigWire, credentialsFrom, decodeRegistryAuth } from './registry-auth-header.js';
 import { type SearchResult, searchImages } from './search.js';
+import { DEFAULT_TRANSFER_LIMITS, downloadRetryPolicy, type TransferLimits, transferLimiter, validateTransferLimits } from './transfer-limits.js';
 
 export interface DistributionServiceDeps {
   images: ImageService;
   registry: RegistryClient;
   metadata: DistributionMetadata;
-  /** Retries of layer downloads (dockerd's `--max-download-attempts`, default 5 attempts). */
+  /** Retries of layer downloads (dockerd's `--max-download-attempts`, default 5 attempts); none when absent. */
   downloadRetry?: RetryPolicy;
-  /** Retries of layer uploads (dockerd's default: 5 attempts). */
+  /** Retries of layer uploads (dockerd's: 5 attempts); none when absent. */
   uploadRetry?: RetryPolicy;
+  /** The daemon's download slots (`--max-concurrent-downloads`); 3 per pull when absent. */
+  downloads?: Limiter;
+  /** The daemon's upload slots (`--max-concurrent-uploads`); 5 per push when absent. */
+  uploads?: Limiter;
+}
+
+/** What {@link DistributionService.open} builds the service from. */
+export interface DistributionServiceOptions {
+  images: ImageService;
+  registry: RegistryClient;
+  /** `<data-root>/distribution`: the layer-source metadata file lives here. */
+  root: string;
+  /** dockerd's transfer flags; its defaults when absent. */
+  transfers?: TransferLimits;
 }
 
 export interface PullParams {
@@ -63,15 +79,23 @@ export function pullReference(fromImage: string, tag: string | undefined): Named
 export class DistributionService {
   constructor(private readonly deps: DistributionServiceDeps) {}
 
-  /** Builds the service with its metadata file under `root` (`<data-root>/distribution`). */
-  static async open(deps: Omit<DistributionServiceDeps, 'metadata'> & { root: string }): Promise<DistributionService> {
-    const metadata = await DistributionMetadata.open(path.join(deps.root, 'v2-metadata.json'));
+  /**
+   * Builds the service with its metadata file under `root`, and the daemon-wide transfer slots
+   * and download retries from `transfers`. @throws InvalidArgument for limits dockerd refuses.
+   */
+  static async open(opts: DistributionServiceOptions): Promise<DistributionService> {
+    const transfers = opts.transfers ?? DEFAULT_TRANSFER_LIMITS;
+    validateTransferLimits(transfers);
+    const metadata = await DistributionMetadata.open(path.join(opts.root, 'v2-metadata.json'));
     return new DistributionService({
-      images: deps.images,
-      registry: deps.registry,
+      images: opts.images,
+      registry: opts.registry,
       metadata,
-      downloadRetry: deps.downloadRetry ?? DOCKER_RETRY,
-      uploadRetry: deps.uploadRetry ?? DOCKER_RETRY,
+      downloadRetry: downloadRetryPolicy(transfers.maxDownloadAttempts),
+      // dockerd has no flag for upload attempts: always five.
+      uploadRetry: DOCKER_RETRY,
+      downloads: transferLimiter(transfers.maxConcurrentDownloads),
+      uploads: transferLimiter(transfers.maxConcurrentUploads),
     });
   }
 

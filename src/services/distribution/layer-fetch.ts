@@ -2,8 +2,8 @@
  * Downloads one layer blob and makes it local in a single pass: the compressed bytes are hashed
  * against the manifest's digest as they arrive, decompressed (gzip, zstd, or none, by the
  * stream's magic), then teed into the content store (as the uncompressed tar, which must hash to
- * the config's diffID) and into a staged snapshot (applied there, to be moved under its chainID
- * in stack order later).
+ * the config's diffID; the store's hash is the only one of the uncompressed bytes) and into a
+ * staged snapshot (applied there, to be moved under its chainID in stack order later).
  *
  * Nothing half-written survives a failure: the content store commits a blob only after the
  * whole stream matched its digest, and the verifier fails the stream *before* its end reaches
@@ -118,9 +118,12 @@ async function consume(input: FetchLayerInput, verified: Readable): Promise<Stag
     return undefined;
   }
   const [toStore, toLayer] = tee(stream);
-  const [stored, staged] = await Promise.allSettled([input.content.ingest(toStore!, { digest: input.diffID }), input.layers.stage(toLayer!)]);
+  // Both branches see the same bytes and the store commits them only if they hash to the
+  // diffID, so the applier does not hash them a second time (one sha256 pass over the
+  // uncompressed layer, not two).
+  const [stored, staged] = await Promise.allSettled([input.content.ingest(toStore!, { digest: input.diffID }), input.layers.stageUnhashed(toLayer!)]);
   if (stored.status === 'fulfilled') input.lease.add(stored.value as BlobInfo);
-  if (stored.status === 'fulfilled' && staged.status === 'fulfilled') return staged.value;
+  if (stored.status === 'fulfilled' && staged.status === 'fulfilled') return { ...staged.value, diffID: input.diffID };
   if (staged.status === 'fulfilled') await input.layers.discard(staged.value.key);
   // The applier's error explains a bad layer best; the store only saw its branch cut.
   throw staged.status === 'rejected' ? staged.reason : (stored as PromiseRejectedResult).reason;

@@ -35,4 +35,23 @@ describe('Limiter', () => {
     await Promise.all(rest);
     assert.deepEqual(order, [0, 1, 2, 3]);
   });
+
+  it('drops a waiting task whose signal aborts, and keeps counting slots right', async () => {
+    const l = new Limiter(1);
+    let release!: () => void;
+    const holder = l.run(() => new Promise<void>((r) => (release = r)));
+    const stop = new AbortController();
+    let ran = false;
+    const dropped = l.run(async () => void (ran = true), stop.signal);
+    const next = l.run(async () => 'next');
+    await assert.rejects(l.run(async () => void (ran = true), AbortSignal.abort(new Error('already'))), /already/);
+    stop.abort(new Error('pull failed'));
+    await assert.rejects(dropped, /pull failed/);
+    assert.equal(l.saturated, true);
+    release();
+    await holder;
+    assert.equal(await next, 'next');
+    assert.equal(ran, false);
+    assert.equal(l.saturated, false);
+  });
 });

@@ -1,8 +1,9 @@
 /**
- * The layer half of a pull: decides per layer what is already here, downloads the rest (three at
- * a time, like dockerd), and commits them as chainID snapshots strictly in stack order, streaming
- * Docker's per-layer statuses: `Already exists` | `Pulling fs layer` → `Waiting` → `Downloading`
- * → `Verifying Checksum` → `Download complete` → `Extracting` → `Pull complete`.
+ * The layer half of a pull: decides per layer what is already here, downloads the rest (in the
+ * daemon's download slots: three at a time across all pulls by default, like dockerd), and
+ * commits them as chainID snapshots strictly in stack order, streaming Docker's per-layer
+ * statuses: `Already exists` | `Pulling fs layer` → `Waiting` → `Downloading` → `Verifying
+ * Checksum` → `Download complete` → `Extracting` → `Pull complete`.
  */
 import type { LayerRecord } from '../../core/images/image-store.js';
 import { type Digest, shortId } from '../../lib/digest.js';
@@ -17,9 +18,7 @@ import { fetchLayer } from './layer-fetch.js';
 import { Limiter } from './limiter.js';
 import { ByteProgress, type MessageSink, statusLine } from './progress.js';
 import type { RetryPolicy } from './retry.js';
-
-/** dockerd's max-concurrent-downloads default. */
-export const DOWNLOAD_CONCURRENCY = 3;
+import { DEFAULT_TRANSFER_LIMITS } from './transfer-limits.js';
 
 /** One layer of the image being pulled. */
 export interface PullLayer {
@@ -60,9 +59,11 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Retries of transient failures (dockerd's: 5 attempts); none when absent. */
   retry?: RetryPolicy;
+  /** The daemon-wide download slots; a private pool of dockerd's default size when absent. */
+  slots?: Limiter;
 }
 
-/** Starts every needed download (deduplicated by blob digest), limited to 3 at once. */
+/** Starts every needed download (deduplicated by blob digest), each in a download slot. */
 function startDownloads(
   svc: ImageService,
   repo: RepositoryClient,
@@ -72,11 +73,13 @@ function startDownloads(
   opts: DownloadOptions,
 ): Map<Digest, Promise<StagedLayer | undefined>> {
   const { signal, retry } = opts;
-  const limiter = new Limiter(DOWNLOAD_CONCURRENCY);
+  const limiter = opts.slots ?? new Limiter(DEFAULT_TRANSFER_LIMITS.maxConcurrentDownloads);
   const downloads = new Map<Digest, Promise<StagedLayer | undefined>>();
   for (const p of plans) {
     if (p.hasBlob || downloads.has(p.blob.digest)) continue;
     if (limiter.saturated) out(statusLine('Waiting', p.id));
+    // With `signal`, a failed or cancelled pull leaves the slot queue at once rather than
+    // waiting behind other pulls' transfers before it can clean up.
     const task = limiter.run(async () => {
       const progress = new ByteProgress(out, 'Downloading', p.id, p.blob.size);
       const staged = await fetchLayer({
@@ -96,7 +99,7 @@ function startDownloads(
       out(statusLine('Verifying Checksum', p.id));
       out(statusLine('Download complete', p.id));
       return staged;
-    });
+    }, signal);
     task.catch(() => {});
     downloads.set(p.blob.digest, task);
   }

@@ -24,6 +24,7 @@ import type { ImageService } from '../images/image-service.js';
 import type { DistributionMetadata } from './distribution-metadata.js';
 import { type ResolvedManifest, resolveManifest } from './manifest-resolve.js';
 import type { MessageSink } from './progress.js';
+import type { Limiter } from './limiter.js';
 import type { RetryPolicy } from './retry.js';
 import { type PullLayer, type PullState, pullLayers } from './pull-layers.js';
 import { translatePullError } from './pull-errors.js';
@@ -37,6 +38,8 @@ export interface PullDeps {
   metadata: DistributionMetadata;
   /** Retries of layer downloads; none when absent. */
   downloadRetry?: RetryPolicy;
+  /** The daemon-wide download slots (`--max-concurrent-downloads`). */
+  downloads?: Limiter;
 }
 
 export interface PullRequest {
@@ -169,7 +172,7 @@ async function pullNew(deps: PullDeps, repo: RepositoryClient, req: PullRequest,
   const state: PullState = { lease: svc.leases.lease(), committed: [], staged: new Set() };
   let updated: boolean;
   try {
-    const records = await pullLayers(svc, repo, layers, state, out, { signal: req.signal, retry: deps.downloadRetry });
+    const records = await pullLayers(svc, repo, layers, state, out, { signal: req.signal, retry: deps.downloadRetry, slots: deps.downloads });
     updated = await recordImage(svc, req, resolved, cfg, records);
     state.committed = [];
   } finally {

@@ -23,9 +23,7 @@ import { Limiter } from './limiter.js';
 import { type MessageSink, statusLine } from './progress.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import { schema2Manifest } from './push-manifest.js';
-
-/** dockerd's max-concurrent-uploads default. */
-export const UPLOAD_CONCURRENCY = 5;
+import { DEFAULT_TRANSFER_LIMITS } from './transfer-limits.js';
 
 export interface PushDeps {
   images: ImageService;
@@ -33,6 +31,8 @@ export interface PushDeps {
   metadata: DistributionMetadata;
   /** Retries of layer uploads (each attempt starts the layer over, as dockerd's); none when absent. */
   uploadRetry?: RetryPolicy;
+  /** The daemon-wide upload slots (`--max-concurrent-uploads`); a private pool of 5 when absent. */
+  uploads?: Limiter;
 }
 
 export interface PushRequest {
@@ -69,7 +69,7 @@ async function pushConfig(svc: ImageService, repo: RepositoryClient, record: Ima
 async function pushLayers(deps: PushDeps, repo: RepositoryClient, ref: NamedReference, record: ImageRecord, out: MessageSink): Promise<Descriptor[]> {
   const topFirst = [...record.layers].reverse();
   for (const l of topFirst) out(statusLine('Preparing', shortId(l.diffID)));
-  const limiter = new Limiter(UPLOAD_CONCURRENCY);
+  const limiter = deps.uploads ?? new Limiter(DEFAULT_TRANSFER_LIMITS.maxConcurrentUploads);
   const common = { repo, repository: repositoryName(ref), domain: ref.domain, content: deps.images.deps.content, metadata: deps.metadata, out };
   // One upload per distinct layer: an image may list the same layer twice.
   const jobs = new Map<string, Promise<Descriptor>>();

@@ -12,12 +12,13 @@ import {
   defaultPoolCandidates,
   formatCidr,
   formatIPv4,
+  parseCidrLoose,
   parseIPv4,
   parseSubnet,
   pickFreeSubnet,
 } from '../../core/network/ipv4.js';
 import type { IpamPoolConfig, NetworkRecord } from '../../core/network/network.js';
-import { conflict, forbidden, invalidArgument, notFound, unavailable } from '../../errdefs/index.js';
+import { conflict, forbidden, internal, invalidArgument, notFound, unavailable } from '../../errdefs/index.js';
 
 /** The create request body (moby types.NetworkCreateRequest). */
 export interface NetworkCreateRequest {
@@ -55,20 +56,33 @@ export function engineSubnets(nets: readonly NetworkRecord[]): Cidr[] {
   return nets.filter((n) => n.bridge).map((n) => parseSubnet(n.bridge!.subnet));
 }
 
-/** The user's pool, checked (the first IPv4 one; IPv6 pools are refused). */
+/** `--subnet` parsed; dockerd 20.10 answers a malformed one with a 500 and this wording. */
+function userSubnet(s: string): Cidr {
+  if (!parseCidrLoose(s)) throw internal(`Invalid subnet ${s} : invalid CIDR address: ${s}`);
+  return parseSubnet(s);
+}
+
+/**
+ * The user's pool, checked (the first IPv4 one; IPv6 pools are refused). Statuses and wording
+ * are dockerd 20.10's (libnetwork's IPAM errors are 500s), except for an `--ip-range` outside
+ * the subnet, which 20.10 accepts and then never uses: refused here with newer Docker's message.
+ */
 function userPool(cfg: IpamPoolConfig, existing: readonly NetworkRecord[]): { subnet: Cidr; gateway: number; range?: Cidr } {
-  const subnet = parseSubnet(cfg.Subnet!);
+  const subnet = userSubnet(cfg.Subnet!);
   if (engineSubnets(existing).some((s) => cidrOverlaps(s, subnet))) throw forbidden('Pool overlaps with other one on this address space');
   let range: Cidr | undefined;
   if (cfg.IPRange) {
+    if (!parseCidrLoose(cfg.IPRange)) {
+      throw internal(`failed to parse pool request for address space "LocalDefault" pool "${cfg.Subnet}" subpool "${cfg.IPRange}": Invalid Address SubPool`);
+    }
     range = parseSubnet(cfg.IPRange);
     if (!cidrWithin(range, subnet)) throw invalidArgument(`no matching subnet for range ${cfg.IPRange}`);
   }
   let gateway = subnet.base + 1;
   if (cfg.Gateway) {
     const gw = parseIPv4(cfg.Gateway);
-    if (gw === undefined) throw invalidArgument(`invalid gateway address ${cfg.Gateway} in Ipam configuration`);
-    if (!cidrContains(subnet, gw)) throw invalidArgument(`no matching subnet for gateway ${cfg.Gateway}`);
+    if (gw === undefined) throw internal(`invalid gateway address ${cfg.Gateway} in Ipam configuration`);
+    if (!cidrContains(subnet, gw)) throw internal(`failed to allocate gateway (${cfg.Gateway}): Requested address is out of range`);
     gateway = gw;
   }
   return range ? { subnet, gateway, range } : { subnet, gateway };

@@ -2,7 +2,7 @@
  * Wire views, field for field as dockerd 20.10 writes them: a network (`GET /networks/{id}`),
  * a container's `NetworkSettings` (inspect) and its `Ports` and `Networks` (ps).
  */
-import type { ContainerRecord } from '../../core/containers/container.js';
+import { type ContainerRecord, ZERO_TIME } from '../../core/containers/container.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from '../../core/network/network.js';
 import type { EndpointSettings, Port } from '../../spec/engine/types.js';
 import { isLive, type NetworkState } from './network-state.js';
@@ -70,6 +70,15 @@ function endpointView(cfg: EndpointSettings, ep: EndpointRecord | undefined, ali
   };
 }
 
+/**
+ * An endpoint's aliases on a user network, as dockerd 20.10 extends them at each start and
+ * connect (daemon updateNetworkConfig): the user's, then the short id, then the hostname, each
+ * unless present. So a container is found by its `--hostname` too, and inspect lists it.
+ */
+export function endpointAliases(rec: ContainerRecord, userAliases: readonly string[]): string[] {
+  return [...new Set([...userAliases, rec.id.slice(0, 12), rec.config.Hostname ?? ''].filter(Boolean))];
+}
+
 /** The live sandbox of a running container, if any. */
 export function liveSandbox(state: NetworkState, rec: ContainerRecord): SandboxRecord | undefined {
   return isLive(rec) ? state.sandboxes.get(rec.id) : undefined;
@@ -84,7 +93,8 @@ export function networksView(state: NetworkState, rec: ContainerRecord): Record<
     const net = state.tryFind(name);
     const ep = sb?.endpoints.find((e) => e.networkName === name);
     let aliases: string[] | null = cfg.Aliases?.length ? [...cfg.Aliases] : null;
-    if (net?.kind === 'custom') aliases = [...new Set([...(cfg.Aliases ?? []), rec.id.slice(0, 12)])];
+    // Until its first start a container shows only the user's aliases, as in dockerd.
+    if (net?.kind === 'custom' && rec.state.startedAt !== ZERO_TIME) aliases = endpointAliases(rec, cfg.Aliases ?? []);
     const view = endpointView(cfg, ep, aliases);
     if (!ep && sb && net && !net.bridge) Object.assign(view, { NetworkID: net.id, EndpointID: sb.id });
     out[name] = view;

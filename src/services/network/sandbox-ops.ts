@@ -12,6 +12,7 @@ import type { ContainerRecord } from '../../core/containers/container.js';
 import { errnoCode, internal } from '../../errdefs/index.js';
 import type { EndpointSettings } from '../../spec/engine/types.js';
 import type { NetworkState } from './network-state.js';
+import { endpointAliases } from './network-views.js';
 import { type RequestedPort, requestedPorts } from './port-bindings.js';
 
 /** One network a container joins, with the user's endpoint settings for it. */
@@ -22,11 +23,10 @@ export interface JoinRequest {
 
 const newId = () => randomBytes(32).toString('hex');
 
-/** Names the embedded DNS answers for: name, aliases, short id, hostname (user networks only). */
+/** Names the embedded DNS answers for: the container's name and its aliases (user networks only). */
 function dnsNames(rec: ContainerRecord, net: NetworkRecord, aliases: readonly string[]): string[] {
   if (net.kind !== 'custom') return [];
-  const names = [rec.name, ...aliases, rec.id.slice(0, 12), rec.config.Hostname ?? ''];
-  return [...new Set(names.filter(Boolean).map((n) => n.toLowerCase()))];
+  return [...new Set([rec.name, ...aliases].map((n) => n.toLowerCase()))];
 }
 
 /** Allocates an address and describes an endpoint (no host change yet). */
@@ -35,8 +35,7 @@ export function newEndpoint(state: NetworkState, rec: ContainerRecord, j: JoinRe
   const pool = state.pools.get(j.net.id)!;
   const ip = pool.allocate(j.config.IPAMConfig?.IPv4Address || undefined);
   const id = newId();
-  const userAliases = j.config.Aliases ?? [];
-  const short = rec.id.slice(0, 12);
+  const aliases = endpointAliases(rec, j.config.Aliases ?? []);
   return {
     id,
     networkId: j.net.id,
@@ -48,8 +47,8 @@ export function newEndpoint(state: NetworkState, rec: ContainerRecord, j: JoinRe
     gateway: br.gateway,
     mac: macForIPv4(parseIPv4(ip)!),
     ipamConfig: j.config.IPAMConfig?.IPv4Address ? { IPv4Address: j.config.IPAMConfig.IPv4Address } : null,
-    aliases: j.net.kind === 'custom' ? [...new Set([...userAliases, short])] : null,
-    dnsNames: dnsNames(rec, j.net, userAliases),
+    aliases: j.net.kind === 'custom' ? aliases : null,
+    dnsNames: dnsNames(rec, j.net, aliases),
   };
 }
 

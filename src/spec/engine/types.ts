@@ -68,3 +68,9 @@ export type ImagePruneResponse = JsonBody<operations['ImagePrune']['responses'][
 export type ContainerCreateResponse = JsonBody<operations['ContainerCreate']['responses'][201]>;
 /** A port of a container as ps lists it (`ContainerSummary.Ports[]`). */
 export type Port = S['Port'];
+/** `POST /volumes/create` body. */
+export type VolumeCreateOptions = S['VolumeCreateOptions'];
+/** `GET /volumes` response. */
+export type VolumeListResponse = S['VolumeListResponse'];
+/** `POST /volumes/prune` response. */
+export type VolumePruneResponse = JsonBody<operations['VolumePrune']['responses'][200]>;

@@ -73,10 +73,15 @@ export class ArchiveService {
 
   /** `GET /containers/{id}/export`: a tar of the whole root filesystem, names relative to `/`. */
   export(idOrName: string, open: () => Writable): Promise<void> {
-    return this.rootfs.use(idOrName, 'read', async (view) => {
-      containerEvent(this.deps, view.rec, 'export');
-      await tarDirectory(view.root, open());
-    });
+    return this.rootfs.use(
+      idOrName,
+      'read',
+      async (view) => {
+        containerEvent(this.deps, view.rec, 'export');
+        await tarDirectory(view.root, open());
+      },
+      { userMounts: false },
+    );
   }
 }
 

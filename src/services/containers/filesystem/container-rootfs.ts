@@ -67,8 +67,12 @@ export class ContainerRootfs {
     return new ContainerRootfs(deps);
   }
 
-  /** Runs `fn` with the rootfs of `idOrName` (NotFound `No such container: X` when unknown). */
-  async use<T>(idOrName: string, access: RootfsAccess, fn: (view: RootfsView) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with the rootfs of `idOrName` (NotFound `No such container: X` when unknown).
+   * `userMounts: false` leaves the user's binds and volumes out (export: the container's own
+   * filesystem only, as dockerd's export of its rw layer).
+   */
+  async use<T>(idOrName: string, access: RootfsAccess, fn: (view: RootfsView) => Promise<T>, opts: { userMounts?: boolean } = {}): Promise<T> {
     const { id } = this.deps.containers.get(idOrName);
     return this.deps.withLock(id, async () => {
       // Looked up again under the lock: it may have been removed while we waited.
@@ -77,7 +81,7 @@ export class ContainerRootfs {
       const hasProcess = rec.state.status === 'running' || rec.state.status === 'paused';
       const live = hasProcess && (await isMountpoint(liveRoot));
       const base: MountSpec[] = live ? [{ type: 'bind', source: liveRoot, options: ['bind'] }] : await this.snapshotMounts(rec.snapshotKey, access);
-      const run = () => this.mounted(rec, base, fn);
+      const run = () => this.mounted(rec, base, fn, { userMounts: opts.userMounts !== false, createTargets: access === 'write' });
       return live ? this.frozen(rec, run) : run();
     });
   }
@@ -111,7 +115,12 @@ export class ContainerRootfs {
   }
 
   /** Mounts `base` and the container's mounts on a fresh directory for `fn`, then unmounts all. */
-  private async mounted<T>(rec: ContainerRecord, base: MountSpec[], fn: (view: RootfsView) => Promise<T>): Promise<T> {
+  private async mounted<T>(
+    rec: ContainerRecord,
+    base: MountSpec[],
+    fn: (view: RootfsView) => Promise<T>,
+    opts: { userMounts: boolean; createTargets: boolean },
+  ): Promise<T> {
     const target = path.join(this.deps.scratchDir, `${rec.id.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
     await fs.mkdir(target, { mode: 0o700 });
     try {
@@ -122,8 +131,8 @@ export class ContainerRootfs {
         // Private before anything is bound onto it: a bind of a shared mount joins its peer group,
         // and binds onto a peer would propagate into the container.
         await runCommand('mount', ['--make-private', target]);
-        const mounts = this.deps.mountsOf(rec);
-        await bindContainerMounts(target, mounts);
+        const mounts = this.deps.mountsOf(rec).filter((m) => opts.userMounts || !m.user);
+        await bindContainerMounts(target, mounts, opts.createTargets);
         return await fn({ rec, root: target, tree: plainTree(target), mounts });
       } finally {
         await unmountAll(target);
@@ -151,14 +160,21 @@ export class ContainerRootfs {
 /**
  * Binds the container's mounts onto the view at `root`, outermost first. A target is resolved
  * inside the container and must already exist with the source's type (file or directory); one
- * that does not (a container that never ran, a symlink to nowhere) is left as it is.
+ * that does not (a symlink to nowhere, a file where a directory is mounted) is left as it is.
+ * With `createTargets` (a write), the missing directory of a user's bind or volume is made first,
+ * as dockerd's mountVolumes does, so a cp into a never-started container's volume path lands in
+ * the volume; resolved inside the container, and only stopped containers lack their mount points.
  */
-async function bindContainerMounts(root: string, mounts: readonly ContainerMount[]): Promise<void> {
+async function bindContainerMounts(root: string, mounts: readonly ContainerMount[], createTargets = false): Promise<void> {
   const tree = plainTree(root);
   for (const m of [...mounts].sort((a, b) => a.destination.length - b.destination.length)) {
     const src = await fs.stat(m.source).catch(() => undefined);
     if (!src) continue;
-    const dst = await secureJoin(tree, m.destination);
+    let dst = await secureJoin(tree, m.destination);
+    if (!dst.exists && createTargets && m.user && src.isDirectory()) {
+      await fs.mkdir(dst.host, { recursive: true, mode: 0o755 });
+      dst = await secureJoin(tree, m.destination);
+    }
     const st = dst.exists ? await fs.lstat(dst.host) : undefined;
     if (!st || st.isSymbolicLink() || st.isDirectory() !== src.isDirectory()) continue;
     await mountAll([{ type: 'bind', source: m.source, options: m.readOnly ? ['rbind', 'ro'] : ['rbind'] }], dst.host);

@@ -15,6 +15,8 @@ export interface ContainerMount {
   /** Host path of what is mounted there. */
   source: string;
   readOnly: boolean;
+  /** A bind or volume of the user's (`-v`, `--mount`): left out of `docker export`, as dockerd does. */
+  user?: boolean;
 }
 
 export interface ContainerFsDeps {

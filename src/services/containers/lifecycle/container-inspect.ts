@@ -5,6 +5,7 @@ import type { ContainerInspectResponse } from '../../../spec/engine/types.js';
 import { directorySize } from './disk-size.js';
 import type { LifecycleContext } from './lifecycle-context.js';
 import { isRunning } from './status-text.js';
+import { mountsView } from '../mounts/mount-view.js';
 
 /** inspect's State (moby container.State JSON). */
 export function stateView(rec: ContainerRecord): Record<string, unknown> {
@@ -82,7 +83,7 @@ export async function inspectContainer(ctx: LifecycleContext, rec: ContainerReco
     GraphDriver: await graphDriver(ctx, rec),
   };
   if (size) Object.assign(out, await containerSizes(ctx, rec));
-  out.Mounts = [];
+  out.Mounts = mountsView(rec);
   out.Config = rec.config;
   out.NetworkSettings = ctx.network.inspectSettings(rec);
   return out as ContainerInspectResponse;

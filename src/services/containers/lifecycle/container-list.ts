@@ -5,6 +5,7 @@ import type { ContainerSummary } from '../../../spec/engine/types.js';
 import { containerSizes } from './container-inspect.js';
 import type { LifecycleContext } from './lifecycle-context.js';
 import { isRunning, statusText } from './status-text.js';
+import { matchesVolumeFilter, mountsView } from '../mounts/mount-view.js';
 
 /** Filters `docker ps` accepts (moby daemon/list.go acceptedPsFilterTags). */
 const PS_FILTERS = ['ancestor', 'before', 'expose', 'exited', 'health', 'id', 'isolation', 'is-task', 'label', 'name', 'network', 'publish', 'since', 'status', 'volume'];
@@ -125,8 +126,8 @@ function matches(ctx: LifecycleContext, rec: ContainerRecord, p: Prepared): bool
   if (task?.includes('true')) return false;
   const publish = f.get('publish');
   if (publish && !ctx.network.publishedKeys(rec).some((k) => publish.some((p) => (p.includes('/') ? p : `${p}/tcp`) === k))) return false;
-  // No container mounts volumes yet (volumes issue).
-  if (f.has('volume')) return false;
+  const volumes = f.get('volume');
+  if (volumes && !matchesVolumeFilter(rec, volumes)) return false;
   const expose = f.get('expose');
   if (expose && !expose.some((e) => e in (rec.config.ExposedPorts ?? {}))) return false;
   const ns = createdMicros(rec);
@@ -160,7 +161,7 @@ function summary(ctx: LifecycleContext, rec: ContainerRecord, now: number): Cont
     Status: statusText(rec.state, now),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: net.Networks },
-    Mounts: [],
+    Mounts: mountsView(rec),
   } as ContainerSummary;
 }
 

@@ -6,6 +6,8 @@ import { ZERO_TIME } from '../../../core/containers/container.js';
 import { conflict } from '../../../errdefs/index.js';
 import type { ContainerConfig, ContainerCreateRequest, HostConfig, ContainerCreateResponse } from '../../../spec/engine/types.js';
 import { validateContainerName } from '../../../plugins/containers/file-container-store.js';
+import { createMountPoints } from '../mounts/create-mounts.js';
+import { releaseMountPoints, validateMounts } from '../mounts/register-mounts.js';
 import { mergeImageConfig } from '../oci-spec/container-config.js';
 import { containerHostname } from '../oci-spec/generate-spec.js';
 import { writeEtcFiles } from './etc-files.js';
@@ -67,6 +69,7 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
   const imageConfig = (await ctx.deps.images.readConfig(image)).config ?? undefined;
   const merged = mergeImageConfig(user as ContainerConfig, imageConfig as ContainerConfig | undefined);
   const warnings = validateCreate(merged, h, ctx.deps.facts, [...ctx.deps.runtimes.keys()]);
+  validateMounts(h);
   const networkingConfig = ctx.network.prepareCreate(user as ContainerConfig, h, networking);
   const id = generateId();
   const logPath = path.join(ctx.store.dir(id), `${id}-json.log`);
@@ -78,9 +81,18 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
   const dir = ctx.store.dir(id);
   await fs.mkdir(dir, { recursive: true, mode: 0o710 });
   let prepared = false;
+  let mountPoints: ContainerRecord['mountPoints'];
   try {
     await ctx.deps.snapshots.prepare(id, top, { 'wharf.container': id });
     prepared = true;
+    mountPoints = await createMountPoints(ctx.mountDeps, {
+      id,
+      config,
+      hostConfig: h,
+      findContainer: (ref) => ctx.store.find(ref),
+      rootfsDir: ctx.rootfsDir(id),
+      rootfsMounts: () => ctx.deps.snapshots.mounts(id),
+    });
     const hostGateway = ctx.network.hostGateway();
     const etc = await writeEtcFiles(dir, hostname, h, hostGateway ? { hostGateway } : {});
     const rec: ContainerRecord = {
@@ -100,13 +112,17 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
       logPath,
       ...etc,
       runtime: h.Runtime || ctx.deps.defaultRuntime,
+      mountPoints,
     };
     rec.networkingConfig = networkingConfig;
     await ctx.store.add(rec);
     ctx.event(rec, 'create');
     return { Id: id, Warnings: warnings };
   } catch (err) {
+    // Volumes it referenced are released; the anonymous ones it made go (moby cleanupContainer with removeVolume).
+    if (mountPoints) await releaseMountPoints(ctx.mountDeps, id, mountPoints, { removeAnonymous: true }).catch(() => undefined);
     if (prepared) await ctx.deps.snapshots.remove(id).catch(() => undefined);
+    await fs.rm(ctx.bundleDir(id), { recursive: true, force: true });
     await fs.rm(dir, { recursive: true, force: true });
     throw err;
   }

@@ -33,13 +33,20 @@ export function watchExit(stateDir: string, report: (e: WatchedExit) => void): E
   let done = false;
   let watcher: FSWatcher | undefined;
   let checking = false;
+  let again = false;
   const finish = (e: WatchedExit) => {
     if (done) return;
     close();
     report(e);
   };
-  const check = async (liveness: boolean) => {
-    if (done || checking) return;
+  const check = async (liveness: boolean): Promise<void> => {
+    if (done) return;
+    if (checking) {
+      // An event during a look may be about a file that look already missed: look once more
+      // after it, or the exit waits for the liveness timer (2 s on `docker run --rm`'s path).
+      again = true;
+      return;
+    }
     checking = true;
     try {
       const exit = await readExit(stateDir).catch(() => undefined);
@@ -51,6 +58,10 @@ export function watchExit(stateDir: string, report: (e: WatchedExit) => void): E
       }
     } finally {
       checking = false;
+    }
+    if (again) {
+      again = false;
+      await check(false);
     }
   };
   const timer = setInterval(() => void check(true), LIVENESS_MS);

@@ -15,6 +15,7 @@ import { invalidArgument } from '../../../errdefs/index.js';
 import type { Digest } from '../../../lib/digest.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { ImageConfigFile } from '../../../spec/oci/image.js';
+import type { MountDeps } from '../mounts/register-mounts.js';
 import type { DaemonFacts } from '../oci-spec/spec-input.js';
 import type { RuntimeHandle } from './container-service.js';
 import type { ExitWatch } from './exit-watcher.js';
@@ -56,6 +57,11 @@ export interface LifecycleDeps {
    * `--network host` gets a fresh namespace with only `lo` (see network-view.ts).
    */
   network?: ContainerNetworking;
+  /**
+   * Mounts: the volume service and the data root. Without it binds and tmpfs work, volume mounts
+   * are refused, and the data root is taken as the parent of the container store's directory.
+   */
+  mounts?: MountDeps;
 }
 
 /** Short id used in runtime paths: unix socket paths must stay under 108 bytes. */
@@ -72,6 +78,12 @@ export class LifecycleContext {
 
   constructor(readonly deps: LifecycleDeps) {
     this.network = deps.network ?? loopbackOnlyNetworking;
+  }
+
+  /** What mount handling needs (see LifecycleDeps.mounts). */
+  get mountDeps(): MountDeps {
+    // The store keeps `<data-root>/containers/<id>/`.
+    return this.deps.mounts ?? { dataRoot: path.resolve(this.deps.store.dir('x'), '../..') };
   }
 
   get store(): ContainerStore {

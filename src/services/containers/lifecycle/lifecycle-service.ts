@@ -100,7 +100,7 @@ export class LifecycleService implements ContainerService, ImageUsage {
     } catch (err) {
       // Docker removes an AutoRemove container whose start failed.
       if (rec.hostConfig.AutoRemove && rec.state.status === 'created' && this.find(rec.id)) {
-        await this.remove(rec.id, { force: true }).catch((e) => this.ctx.log.warn('auto-remove failed', { id: rec.id, err: e }));
+        await this.remove(rec.id, { force: true, volumes: true }).catch((e) => this.ctx.log.warn('auto-remove failed', { id: rec.id, err: e }));
       }
       throw err;
     }
@@ -128,17 +128,42 @@ export class LifecycleService implements ContainerService, ImageUsage {
 
   // --- exits and restart policies ---
 
-  /** The exit watch of a run reported: record it under the lock, then restart or auto-remove. */
-  readonly onRunEnded = (rec: ContainerRecord, watched: WatchedExit): void => {
-    this.ctx.locks
+  /**
+   * The exit watch of a run reported: record it under the lock, then restart or auto-remove.
+   * Settles once recorded (and auto-removed); live restore awaits that. Never rejects.
+   */
+  readonly onRunEnded = (rec: ContainerRecord, watched: WatchedExit): Promise<void> => {
+    return this.ctx.locks
       .run(rec.id, () => recordExit(this.ctx, rec, watched))
       .then((after) => {
-        if (after.kind === 'restart') this.ctx.restartManager(rec.id).schedule(after.delayMs, () => void this.restartByPolicy(rec.id));
-        else if (after.kind === 'remove') return this.remove(rec.id, { force: true });
+        if (after.kind === 'restart') this.scheduleRestart(rec.id, after.delayMs);
+        else if (after.kind === 'remove') return this.remove(rec.id, { force: true, volumes: true });
         return undefined;
       })
       .catch((err) => this.ctx.log.error('handling a container exit failed', { id: rec.id, err }));
   };
+
+  private heldRestarts: (() => void)[] | undefined;
+
+  /**
+   * Holds restart-policy restarts until the returned release is called. Live restore records
+   * exits that happened while the daemon was down; their restarts must wait until networking
+   * has reconciled its sandboxes, which would otherwise tear down a fresh start's sandbox.
+   */
+  holdRestarts(): () => void {
+    const held: (() => void)[] = [];
+    this.heldRestarts = held;
+    return () => {
+      if (this.heldRestarts === held) this.heldRestarts = undefined;
+      for (const go of held) go();
+    };
+  }
+
+  private scheduleRestart(id: string, delayMs: number): void {
+    const go = () => this.ctx.restartManager(id).schedule(delayMs, () => void this.restartByPolicy(id));
+    if (this.heldRestarts) this.heldRestarts.push(go);
+    else go();
+  }
 
   /** A restart policy's start (no reset of the restart count; `start` event as Docker). */
   async restartByPolicy(id: string): Promise<void> {
@@ -216,7 +241,7 @@ export class LifecycleService implements ContainerService, ImageUsage {
   }
 
   /** `DELETE /containers/{id}`: Conflict for a live container without force; force kills it first. */
-  async remove(idOrName: string, opts: { force?: boolean } = {}): Promise<void> {
+  async remove(idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.get(idOrName);
     if (rec.state.status === 'removing') throw conflict(`removal of container ${rec.id} is already in progress`);
     if (isRunning(rec.state)) {
@@ -229,7 +254,7 @@ export class LifecycleService implements ContainerService, ImageUsage {
     }
     await this.ctx.locks.run(rec.id, async () => {
       if (this.find(rec.id) !== rec) return; // removed meanwhile (AutoRemove raced a user's rm)
-      await destroyContainer(this.ctx, rec);
+      await destroyContainer(this.ctx, rec, { volumes: opts.volumes });
     });
   }
 

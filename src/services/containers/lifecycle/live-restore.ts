@@ -38,14 +38,15 @@ async function restoreOne(svc: LifecycleService, rec: ContainerRecord): Promise<
   if (s === 'running' || s === 'paused') {
     const stateDir = ctx.shimStateDir(rec.id);
     const exit = await readExit(stateDir).catch(() => undefined);
-    if (exit) svc.onRunEnded(rec, { kind: 'exit', exit });
+    // Awaited: networking reconciles its sandboxes after this, by the recorded states.
+    if (exit) await svc.onRunEnded(rec, { kind: 'exit', exit });
     else if (await shimAlive(stateDir)) {
       // Still running under its shim: only the watch is re-armed (it also re-checks at once).
       ctx.watches.set(
         rec.id,
         watchExit(stateDir, (w) => svc.onRunEnded(rec, w)),
       );
-    } else svc.onRunEnded(rec, { kind: 'lost' });
+    } else await svc.onRunEnded(rec, { kind: 'lost' });
     return false;
   }
   if (s === 'restarting') {
@@ -67,6 +68,8 @@ async function restoreOne(svc: LifecycleService, rec: ContainerRecord): Promise<
  */
 export async function restoreContainers(svc: LifecycleService): Promise<() => void> {
   const due: ContainerRecord[] = [];
+  // Exits recorded below may call for a restart: held until the caller's go, like `due`.
+  const releaseRestarts = svc.holdRestarts();
   for (const rec of svc.list()) {
     try {
       if (await restoreOne(svc, rec)) due.push(rec);
@@ -75,6 +78,7 @@ export async function restoreContainers(svc: LifecycleService): Promise<() => vo
     }
   }
   return () => {
+    releaseRestarts();
     for (const rec of due) {
       void svc.ctx.locks
         .run(rec.id, async () => {

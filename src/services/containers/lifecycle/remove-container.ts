@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { ContainerRecord } from '../../../core/containers/container.js';
 import { conflict, isKind } from '../../../errdefs/index.js';
+import { releaseMountPoints } from '../mounts/register-mounts.js';
 import type { LifecycleContext } from './lifecycle-context.js';
 import { releaseRun } from './start-container.js';
 import { isRunning } from './status-text.js';
@@ -16,9 +17,10 @@ export function refuseLiveRemoval(rec: ContainerRecord): never {
 /**
  * Deletes a container that has no process (caller holds its lock and stopped it): the runtime
  * state, cgroups and rootfs mount of its last run, its snapshot (the rw layer), bundle and shim
- * dirs, then the record; publishes `destroy` and wakes `removed` waiters.
+ * dirs, then the record; drops its volume references (removing its anonymous volumes with
+ * `volumes`, as `rm -v`); publishes `destroy` and wakes `removed` waiters.
  */
-export async function destroyContainer(ctx: LifecycleContext, rec: ContainerRecord): Promise<void> {
+export async function destroyContainer(ctx: LifecycleContext, rec: ContainerRecord, opts: { volumes?: boolean } = {}): Promise<void> {
   if (isRunning(rec.state) && rec.state.status !== 'restarting') throw conflict(`container ${rec.id} is still running`);
   // In memory only (as dockerd's RemovalInProgress): a crash part-way leaves a stopped record
   // whose next removal skips what is already gone.
@@ -41,6 +43,11 @@ export async function destroyContainer(ctx: LifecycleContext, rec: ContainerReco
     rec.state = before;
     throw err;
   }
+  // After the record is gone, as moby: a failure here is logged, the container stays removed (a
+  // reference left behind is dropped by the volume service's reconcile at the next start).
+  await releaseMountPoints(ctx.mountDeps, rec.id, rec.mountPoints ?? [], { removeAnonymous: opts.volumes === true }).catch((err) =>
+    ctx.log.error('releasing the volumes of a removed container failed', { id: rec.id, err }),
+  );
   ctx.event(rec, 'destroy');
   ctx.listeners.emitRemoved(rec.id);
 }

@@ -1,4 +1,8 @@
 import { invalidArgument } from '../../../errdefs/index.js';
+import { DEFAULT_CAPABILITIES } from '../../../core/runtime/default-capabilities.js';
+
+/** Docker's default capability set; one list, in core (the runtime's test bundles use it too). */
+export { DEFAULT_CAPABILITIES };
 
 /** Every Linux capability, in kernel number order (CAP_CHOWN = 0 … CAP_CHECKPOINT_RESTORE = 40). */
 export const ALL_CAPABILITIES: readonly string[] = [
@@ -45,23 +49,6 @@ export const ALL_CAPABILITIES: readonly string[] = [
   'CAP_CHECKPOINT_RESTORE',
 ];
 
-/** Docker's default capability set (moby oci/caps/defaults.go), in Docker's order. */
-export const DEFAULT_CAPABILITIES: readonly string[] = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
 
 /**
  * Capability numbers of a `/proc/<pid>/status` CapBnd hex mask, as `CAP_*` names in kernel order.

@@ -78,7 +78,9 @@ function mounts(input: SpecInput, privileged: boolean, init: boolean): OciMount[
   if (f.resolvConfPath) etc.push(bindMount(f.resolvConfPath, '/etc/resolv.conf', ro));
   if (f.hostnamePath) etc.push(bindMount(f.hostnamePath, '/etc/hostname', ro));
   if (f.hostsPath) etc.push(bindMount(f.hostsPath, '/etc/hosts', ro));
-  const user = [...tmpfsMounts(input.hostConfig.Tmpfs), ...(input.extraMounts ?? []), ...etc, ...shm.asUser];
+  // moby WithMounts order (kept by the stable depth sort): binds and volumes, the etc files, a
+  // shared /dev/shm, then tmpfs — a `--tmpfs` on a volume's path covers the volume, as in Docker.
+  const user = [...(input.extraMounts ?? []), ...etc, ...shm.asUser, ...tmpfsMounts(input.hostConfig.Tmpfs)];
   const defaults = withoutOverridden([...defaultMounts(privileged), ...shm.inDefaults], user);
   const initMount: OciMount[] = [];
   if (init) {
@@ -143,6 +145,7 @@ export function generateSpec(input: SpecInput): GeneratedSpec {
   };
   if (h.UTSMode !== 'host') spec.hostname = hostname;
   const linux = spec.linux!;
+  if (input.rootfsPropagation) linux.rootfsPropagation = input.rootfsPropagation;
   const sys = sysctls(h);
   if (sys) linux.sysctl = sys;
   if (privileged) linux.devices = d.hostDevices.map((dev) => ({ ...dev }));

@@ -79,4 +79,6 @@ export interface SpecInput {
   shmPath?: string;
   /** Further mounts already resolved by the caller (binds, volumes), sorted in with the rest. */
   extraMounts?: OciMount[];
+  /** linux.rootfsPropagation an rshared/rslave bind calls for (see mounts/mount-setup.ts). */
+  rootfsPropagation?: string;
 }

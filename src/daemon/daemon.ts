@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createEventBus } from '../core/events/events.js';
 import { runCommand } from '../lib/exec-file.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { InsecureRegistries } from '../plugins/registry-client/insecure-registries.js';
 import { createEngineServer } from '../server/http-server.js';
 import { Router } from '../server/router.js';
 import { systemRoutes } from '../server/routes/system.js';
@@ -41,7 +42,8 @@ export async function startDaemon(config: DaemonConfig): Promise<RunningDaemon> 
     debug: config.logLevel === 'debug',
   });
 
-  const router = new Router().add(systemRoutes(system)).add(subsystems.routes);
+  const registryConfig = new InsecureRegistries(config.insecureRegistries).serviceConfig();
+  const router = new Router().add(systemRoutes(system, { registryConfig: () => registryConfig })).add(subsystems.routes);
   const server = createEngineServer(router, log);
   await listen(server, config);
   log.info('API listen', { socket: config.socketPath, dataRoot: config.dataRoot });

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { isKind } from '../../errdefs/index.js';
 import type { Digest } from '../../lib/digest.js';
 import { FakeRegistry } from './fake-registry.js';
-import { InsecureRegistries } from './registry-endpoint.js';
+import { InsecureRegistries } from './insecure-registries.js';
 import { RegistryClient } from './registry-client.js';
 import { RegistryError } from './registry-errors.js';
 import { NoCredentialsError } from './registry-session.js';
@@ -27,11 +27,50 @@ describe('WWW-Authenticate parsing', () => {
 });
 
 describe('insecure registries', () => {
-  it('treats loopback as insecure and honours host, host:port and CIDR entries', () => {
-    const r = new InsecureRegistries(['myreg:5000', 'other.example', '10.1.0.0/16']);
-    for (const h of ['127.0.0.1:5000', '127.9.9.9', 'localhost:5000', '[::1]:5000', 'myreg:5000', 'other.example:443', '10.1.2.3:5000']) assert.ok(r.isInsecure(h), h);
-    for (const h of ['myreg:5001', 'example.com', '10.2.0.1', 'registry-1.docker.io']) assert.ok(!r.isInsecure(h), h);
+  // A resolver of our own: names that resolve to loopback, into a listed CIDR, elsewhere, or not at all.
+  const hosts: Record<string, string[]> = { localhost: ['127.0.0.1', '::1'], 'lan.example': ['10.1.4.4'], 'pub.example': ['203.0.113.9'], 'six.example': ['::1'] };
+  const resolver = async (h: string) => {
+    if (!hosts[h]) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${h}`), { code: 'ENOTFOUND' });
+    return hosts[h];
+  };
+
+  it('treats loopback as insecure and honours exact index names and CIDR entries, as dockerd', async () => {
+    const r = new InsecureRegistries(['myreg:5000', 'other.example', '10.1.0.0/16'], resolver);
+    for (const h of ['127.0.0.1:5000', '127.9.9.9', 'localhost:5000', '[::1]:5000', 'myreg:5000', 'other.example', '10.1.2.3:5000', 'lan.example:5000', 'six.example']) {
+      assert.ok(await r.check(h), h);
+    }
+    // dockerd matches index names exactly: a listed name without a port does not cover name:port.
+    for (const h of ['myreg:5001', 'other.example:443', 'pub.example', 'nowhere.example:5000', '10.2.0.1', 'registry-1.docker.io']) assert.ok(!(await r.check(h)), h);
     assert.throws(() => new InsecureRegistries(['10.0.0.0/99']), /invalid CIDR/);
+    assert.throws(() => new InsecureRegistries(['ftp://reg']), /should not contain ':\/\/'/);
+  });
+
+  it('answers synchronously from what the look-up learned, and does not remember a failed look-up', async () => {
+    let calls = 0;
+    let up = false;
+    const r = new InsecureRegistries([], async (h) => {
+      calls++;
+      if (h === 'flaky.example' && !up) throw new Error('EAI_AGAIN');
+      return ['127.0.0.1'];
+    });
+    assert.equal(r.isInsecure('loop.example:5000'), false, 'not yet resolved');
+    assert.equal(await r.check('loop.example:5000'), true);
+    assert.equal(await r.check('loop.example:5000'), true);
+    assert.equal(r.isInsecure('loop.example:5000'), true);
+    assert.equal(calls, 1, 'cached for the daemon lifetime');
+    assert.equal(await r.check('flaky.example'), false);
+    up = true;
+    assert.equal(await r.check('flaky.example'), true, 'looked up again after a failure');
+  });
+
+  it("reports /info's RegistryConfig as dockerd does", () => {
+    const cfg = new InsecureRegistries(['http://10.239.77.0/24', 'myreg.example:5000', '10.9.8.7/16', '10.9.0.0/16', 'fd00::5/8'], resolver).serviceConfig();
+    assert.deepEqual(cfg.InsecureRegistryCIDRs, ['10.239.77.0/24', '10.9.0.0/16', 'fd00::/8', '127.0.0.0/8']);
+    assert.deepEqual(cfg.IndexConfigs, {
+      'myreg.example:5000': { Name: 'myreg.example:5000', Mirrors: [], Secure: false, Official: false },
+      'docker.io': { Name: 'docker.io', Mirrors: [], Secure: true, Official: true },
+    });
+    assert.deepEqual(new InsecureRegistries().serviceConfig().InsecureRegistryCIDRs, ['127.0.0.0/8']);
   });
 });
 

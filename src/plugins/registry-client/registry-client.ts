@@ -10,7 +10,8 @@
  */
 import { Agent, type Dispatcher, request } from 'undici';
 import { WHARF_VERSION } from '../../lib/version.js';
-import { InsecureRegistries, registryHost } from './registry-endpoint.js';
+import { type HostResolver, InsecureRegistries } from './insecure-registries.js';
+import { registryHost } from './registry-endpoint.js';
 import { registryErrorFromResponse, transportError } from './registry-errors.js';
 import { RegistrySession, type SessionEnvironment, statusText } from './registry-session.js';
 import { RepositoryClient } from './repository-client.js';
@@ -31,6 +32,8 @@ export interface IndexSearchResult {
 export interface RegistryClientOptions {
   /** `--insecure-registry` entries (loopback is always insecure). */
   insecureRegistries?: readonly string[];
+  /** How registry host names are looked up for the insecure decision (default: getaddrinfo). */
+  resolveHost?: HostResolver;
   /** Time to establish a connection (DNS + TCP + TLS). Default 15 s. */
   connectTimeoutMs?: number;
   /** Time to wait for response headers, and for each body chunk. Default 60 s. */
@@ -46,7 +49,7 @@ export class RegistryClient {
   private readonly env: SessionEnvironment;
 
   constructor(opts: RegistryClientOptions = {}) {
-    this.insecure = new InsecureRegistries(opts.insecureRegistries);
+    this.insecure = new InsecureRegistries(opts.insecureRegistries, opts.resolveHost);
     const idle = opts.idleTimeoutMs ?? 60_000;
     const common = { headersTimeout: idle, bodyTimeout: idle, keepAliveTimeout: 30_000 };
     const timeout = opts.connectTimeoutMs ?? 15_000;
@@ -57,8 +60,10 @@ export class RegistryClient {
     this.env = {
       userAgent,
       dispatcherFor: (url: URL): Dispatcher => (this.insecure.isInsecure(url.host) ? this.insecureAgent : this.secureAgent),
-      schemesFor: (host: string) => {
-        if (!this.insecure.isInsecure(host)) return ['https'];
+      // The ping asks first, so the host is resolved (dockerd's loopback rule) before any request
+      // of the session picks its dispatcher with the synchronous isInsecure.
+      schemesFor: async (host: string) => {
+        if (!(await this.insecure.check(host))) return ['https'];
         return this.schemes.get(host) === 'http' ? ['http', 'https'] : ['https', 'http'];
       },
       rememberScheme: (host, scheme) => this.schemes.set(host, scheme),

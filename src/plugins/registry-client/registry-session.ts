@@ -11,6 +11,7 @@ import { type Dispatcher, request } from 'undici';
 import { WharfError } from '../../errdefs/index.js';
 import { goMethod, registryErrorFromResponse, transportError } from './registry-errors.js';
 import { basicHeader, readLimited, type RegistryCredentials, TokenFetcher } from './token-auth.js';
+import { httpsTransportError } from './tls-sniff.js';
 import { type Challenge, parseChallenges } from './www-authenticate.js';
 
 /** What a session needs from the client that made it. */
@@ -18,7 +19,7 @@ export interface SessionEnvironment {
   /** The dispatcher for `url` (TLS verification off for insecure registries). */
   dispatcherFor(url: URL): Dispatcher;
   /** `https` and, for an insecure registry, `http` — the last one that worked first. */
-  schemesFor(host: string): Array<'https' | 'http'>;
+  schemesFor(host: string): Promise<Array<'https' | 'http'>>;
   /** Remembers the scheme that answered for `host`. */
   rememberScheme(host: string, scheme: 'https' | 'http'): void;
   userAgent: string;
@@ -93,14 +94,14 @@ export class RegistrySession {
   }
 
   private async doPing(signal?: AbortSignal): Promise<void> {
-    let lastErr: unknown;
-    for (const scheme of this.env.schemesFor(this.host)) {
+    let last: { url: URL; err: unknown } | undefined;
+    for (const scheme of await this.env.schemesFor(this.host)) {
       const url = new URL(`${scheme}://${this.host}/v2/`);
       let res: Dispatcher.ResponseData;
       try {
         res = await request(url, { method: 'GET', headers: { 'User-Agent': this.env.userAgent }, dispatcher: this.env.dispatcherFor(url), signal });
       } catch (err) {
-        lastErr = transportError('GET', url, err);
+        last = { url, err };
         continue;
       }
       await res.body.dump();
@@ -110,7 +111,10 @@ export class RegistrySession {
       return;
     }
     this.pinged = undefined;
-    throw lastErr;
+    // Worded only now: telling a plain-HTTP server apart costs a second handshake, which an
+    // insecure registry answering on http after failing on https does not need.
+    // schemesFor always names https, so the loop ran and failed at least once.
+    throw await httpsTransportError('GET', last!.url, last!.err);
   }
 
   private useChallenges(challenges: Challenge[]): void {

@@ -12,7 +12,17 @@ const PING_HEADERS = {
   Pragma: 'no-cache',
 };
 
-export function systemRoutes(b: SystemBackend): Route[] {
+/** What /info takes from other subsystems than the system service. */
+export interface SystemRouteExtras {
+  /** The registry service's configuration (`--insecure-registry`), as dockerd reports it. */
+  registryConfig?: () => NonNullable<SystemInfo['RegistryConfig']>;
+}
+
+export function systemRoutes(b: SystemBackend, extras: SystemRouteExtras = {}): Route[] {
+  const info = async (): Promise<SystemInfo> => {
+    const i = await b.info();
+    return extras.registryConfig ? { ...i, RegistryConfig: extras.registryConfig() } : i;
+  };
   return [
     {
       method: 'GET',
@@ -30,6 +40,6 @@ export function systemRoutes(b: SystemBackend): Route[] {
       },
     },
     { method: 'GET', path: '/version', handler: async (ctx) => ctx.send(200, await b.version()) },
-    { method: 'GET', path: '/info', handler: async (ctx) => ctx.send(200, await b.info()) },
+    { method: 'GET', path: '/info', handler: async (ctx) => ctx.send(200, await info()) },
   ];
 }

@@ -175,6 +175,7 @@ async function main() {
         ['run --rm (median)', '', fmt.ms(m(runRmSamples['wharfd-b'])), b(runRmSamples['wharfd-b'], k), b(wh, runRmSamples['wharfd-b'])],
         [`${DETACHED} detached starts`, '', fmt.s(detached['wharfd-b'][0]), fmt.ratio(detached['wharfd-b'][0] / detached.dockerd[0]), fmt.ratio(detached.wharfd[0] / detached['wharfd-b'][0])],
         ['exec (median)', '', fmt.ms(m(exec['wharfd-b'])), b(exec['wharfd-b'], exec.dockerd), b(exec.wharfd, exec['wharfd-b'])],
+        ['idle RSS', '', fmt.mb(idleRss['wharfd-b']), fmt.ratio(idleRss['wharfd-b'] / idleRss.dockerd), fmt.ratio(idleRss.wharfd / idleRss['wharfd-b'])],
       );
     }
     console.log(`docker client: ${DOCKER}; load average before ${loadBefore}, after ${loadAfter}`);

@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { EventBus } from '../core/events/events.js';
 import type { Logger } from '../lib/logger.js';
 import { BridgeDriver } from '../plugins/network/bridge-driver.js';
-import { startDnsServer } from '../plugins/network/dns-server.js';
 import { FileNetworkStore, FileSandboxStore } from '../plugins/network/file-network-stores.js';
 import { defaultBridgeName, hostTakenPrefixes, netTag } from '../plugins/network/host-facts.js';
 import { startProxy } from '../plugins/network/port-proxy.js';
@@ -39,7 +38,9 @@ export async function openNetworking(config: DaemonConfig, log: Logger, events: 
       poolStart: Number.parseInt(tag.slice(0, 4), 16),
       hostResolvConf: () => fs.readFile('/etc/resolv.conf', 'utf8').catch(() => ''),
       startProxy,
-      startDns: (address, zone) => startDnsServer(address, zone),
+      // Loaded with the first user network: the default bridge has no embedded DNS, so an idle
+      // daemon need not hold the DNS codec (dns-packet; ~0.5 MB resident in the daemon).
+      startDns: async (address, zone) => (await import('../plugins/network/dns-server.js')).startDnsServer(address, zone),
     },
     { name: config.bridgeName ?? defaultBridgeName(config.dataRoot), ...(config.bip ? { bip: config.bip } : {}) },
   );

@@ -17,8 +17,6 @@ import { containerRoutes } from '../server/routes/containers.js';
 import { eventRoutes } from '../server/routes/events.js';
 import { imageRoutes } from '../server/routes/images.js';
 import { distributionRoutes, pullHandler } from '../server/routes/distribution.js';
-import { RegistryClient } from '../plugins/registry-client/registry-client.js';
-import { DistributionService } from '../services/distribution/distribution-service.js';
 import { systemDfRoutes } from '../server/routes/system-df.js';
 import { ContainerFilesystem } from '../services/containers/filesystem/container-filesystem.js';
 import { etcFileMounts } from '../services/containers/filesystem/container-rootfs.js';
@@ -34,12 +32,12 @@ import { readDaemonFacts } from '../services/containers/oci-spec/daemon-facts.js
 import { ImageService } from '../services/images/image-service.js';
 import type { ObjectCounts } from '../services/system/system-service.js';
 import type { DaemonConfig } from './config.js';
+import { openBuilder } from './build-wiring.js';
+import { openDistribution } from './distribution-wiring.js';
 import { openNetworking } from './network-wiring.js';
 import { LocalVolumeDriver } from '../plugins/volumes/local-volume-driver.js';
 import { toWireVolumeUsage, volumeRoutes } from '../server/routes/volumes.js';
 import { LocalVolumeService } from '../services/volumes/volume-service.js';
-import { BuildService } from '../builder/build-service.js';
-import { OciRunner } from '../builder/evaluator/oci-runner.js';
 import { buildRoutes } from '../server/routes/build.js';
 
 export interface WireInput {
@@ -74,12 +72,10 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
   const images = await ImageService.open({ store: imageStore, content, snapshots, usage, events: input.events, log: input.log });
 
   // --- distribution (registry client; pull, push, login, search) ---
-  // One registry client for the daemon: its connection pools and the scheme each insecure
-  // registry answered on outlive single pulls. Layer-source metadata lives under the data root.
-  const registry = new RegistryClient({ insecureRegistries: input.config.insecureRegistries });
-  const distribution = await DistributionService.open({ images, registry, root: path.join(input.config.dataRoot, 'distribution'), transfers: input.config.transfers });
-  routes.push(...distributionRoutes(distribution));
-  closers.push(() => registry.close());
+  // Built at its first request (see distribution-wiring.ts): an idle daemon needs no registry client.
+  const distribution = openDistribution(input.config, images);
+  routes.push(...distributionRoutes(distribution.backend));
+  closers.push(() => distribution.close());
 
   // --- network (default bridge, user networks, embedded DNS, published ports) ---
   // Before the containers: their starts attach to it; told about them once they exist.
@@ -168,24 +164,16 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
   const observer = new ContainerObserver({ containers, events: input.events, memTotal: BigInt(os.totalmem()) });
   routes.push(...containerFsRoutes(filesystem, observer), ...eventRoutes(new EventFeed(input.events)));
 
-  routes.push(...imageRoutes(images, pullHandler(distribution)), ...systemDfRoutes({ images: () => images.diskUsage(), containers: () => containers.diskUsage(), volumes: async () => (await volumes.usage()).map(toWireVolumeUsage) }));
+  routes.push(...imageRoutes(images, pullHandler(distribution.backend)), ...systemDfRoutes({ images: () => images.diskUsage(), containers: () => containers.diskUsage(), volumes: async () => (await volumes.usage()).map(toWireVolumeUsage) }));
 
   // --- builder (POST /build: classic Dockerfile builds) ---
-  // RUN steps run in foreground OCI containers of the default runtime, specs from the same
-  // generator as `run`, under a runtime state root of their own (swept with the scratch dir —
-  // contexts, step mounts, bundles — at start-up); step images go through the image service.
-  const buildScratch = path.join(input.config.execRoot, 'build');
-  const builder = await BuildService.open({
+  // Built at the first build, or now when a crashed build left something to sweep (see build-wiring.ts).
+  const builder = await openBuilder({
+    config: input.config,
+    log: input.log,
     images: { service: images, content, snapshots },
-    runner: new OciRunner({
-      runtime: createOciRuntimeCli({ binary: input.config.runtime, root: path.join(input.config.execRoot, 'build-runtime') }),
-      runtimeName: input.config.runtime,
-      networking: network.service.containerNetworking,
-      facts: containers.ctx.deps.facts,
-      bundlesDir: path.join(buildScratch, 'bundles'),
-    }),
-    scratchDir: buildScratch,
-    log: input.log.child({ module: 'builder' }),
+    networking: network.service.containerNetworking,
+    facts: containers.ctx.deps.facts,
     pull: (p, out) => distribution.pull(p, out),
   });
   routes.push(...buildRoutes(builder));

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { RawObject } from '../../client/system-api.js';
 import { isKind } from '../../errdefs/index.js';
 import type { CliContext } from '../cli-context.js';
-import { CliError, errorText } from '../cli-error.js';
+import { CliError, } from '../cli-error.js';
 import { defineCommand } from '../command-kit.js';
 
 const TYPES = ['container', 'image', 'network', 'volume'] as const;
@@ -42,21 +42,8 @@ async function runInspect(ctx: CliContext, refs: string[], opts: InspectOptions)
   if (opts.type && !(TYPES as readonly string[]).includes(opts.type)) {
     throw new CliError(`"${opts.type}" is not a valid value for --type`);
   }
-  const { renderInspect, parseInspectFormat } = await import('../format/inspect-output.js');
-  if (opts.format && opts.format !== 'json') parseInspectFormat(opts.format);
-  const found: RawObject[] = [];
-  const errors: string[] = [];
-  for (const ref of refs) {
-    try {
-      found.push(await probe(ctx, ref, opts));
-    } catch (e) {
-      errors.push(errorText(e));
-    }
-  }
-  const r = renderInspect(found, opts.format);
-  ctx.out(r.output);
-  errors.push(...r.errors);
-  if (errors.length) throw new CliError(errors.join('\n'));
+  const { inspectEach } = await import('../format/inspect-output.js');
+  await inspectEach((s) => ctx.out(s), refs, opts.format, (ref) => probe(ctx, ref, opts));
 }
 
 export function register(program: Command, ctx: CliContext): void {

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import type { RawObject } from '../../client/system-api.js';
 import { GO_MARSHAL_JSON, GO_TYPE } from '../../lib/gotemplate/index.js';
 import type { CliContext } from '../cli-context.js';
-import { CliError, errorText } from '../cli-error.js';
 import { defineCommand } from '../command-kit.js';
 import { volumeCommand } from './volume-command.js';
 
@@ -20,26 +19,8 @@ function typed(o: RawObject): RawObject {
 }
 
 async function runInspect(ctx: CliContext, names: string[], format: string | undefined): Promise<void> {
-  const { renderInspect, parseInspectFormat } = await import('../format/inspect-output.js');
-  if (format && format !== 'json') parseInspectFormat(format);
-  const found: RawObject[] = [];
-  const errors: string[] = [];
-  for (const n of names) {
-    try {
-      found.push(typed(await ctx.client().objects.volume(n)));
-    } catch (e) {
-      errors.push(errorText(e));
-    }
-  }
-  if (format === 'json') {
-    // docker's JSONInspector: the raw objects as one compact array.
-    ctx.out(`[${found.map((o) => o.raw.trim()).join(',')}]\n`);
-  } else {
-    const r = renderInspect(found, format);
-    ctx.out(r.output);
-    errors.push(...r.errors);
-  }
-  if (errors.length) throw new CliError(errors.join('\n'));
+  const { inspectEach } = await import('../format/inspect-output.js');
+  await inspectEach((s) => ctx.out(s), names, format, async (n) => typed(await ctx.client().objects.volume(n)), { compactJson: true });
 }
 
 export function register(program: Command, ctx: CliContext): void {

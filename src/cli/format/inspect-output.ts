@@ -4,7 +4,7 @@
  * a format, the template run on each object, one line each.
  */
 import { parseDockerTemplate, TemplateError } from '../../lib/gotemplate/index.js';
-import { CliError } from '../cli-error.js';
+import { CliError, errorText } from '../cli-error.js';
 
 /**
  * Go's json.Indent: re-indents JSON text without re-encoding it (numbers and string escapes stay
@@ -102,4 +102,36 @@ export function renderInspect(objects: ReadonlyArray<{ raw: string; value: unkno
     }
   }
   return { output: output || '\n', errors };
+}
+
+/**
+ * docker's inspect loop, shared by `inspect` and every `X inspect`: a bad template fails before
+ * any call; each name is fetched in turn, the objects found are printed, and the names that
+ * failed are reported after them (exit status 1). `compactJson`: `--format json` prints the raw
+ * objects as one compact array (docker's JSONInspector, as `volume inspect` does).
+ */
+export async function inspectEach(
+  out: (text: string) => void,
+  names: readonly string[],
+  format: string | undefined,
+  fetch: (name: string) => Promise<{ raw: string; value: unknown }>,
+  opts: { compactJson?: boolean } = {},
+): Promise<void> {
+  if (format && format !== 'json') parseInspectFormat(format);
+  const found: { raw: string; value: unknown }[] = [];
+  const errors: string[] = [];
+  for (const n of names) {
+    try {
+      found.push(await fetch(n));
+    } catch (e) {
+      errors.push(errorText(e));
+    }
+  }
+  if (format === 'json' && opts.compactJson) out(`[${found.map((o) => o.raw.trim()).join(',')}]\n`);
+  else {
+    const r = renderInspect(found, format);
+    out(r.output);
+    errors.push(...r.errors);
+  }
+  if (errors.length) throw new CliError(errors.join('\n'));
 }

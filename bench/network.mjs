@@ -9,7 +9,8 @@
 //      and the same for the `POST /containers/{id}/start` call alone;
 //   2. published-port throughput: wrk against busybox httpd serving a 1 MB file, published with
 //      `-p PORT:80`, fetched at 127.0.0.1 (dockerd: its userland docker-proxy, its default;
-//      wharfd: DNAT in the kernel, see firewall-rules.ts) and at the "host address" (DNAT on both);
+//      wharfd: its wharf-proxy, splice(2), see native/proxy) and at the "host address" (DNAT on
+//      both);
 //   3. published-port latency: small GETs over 1 connection at 127.0.0.1 (busybox httpd closes
 //      every connection, so each request is a connect, a request and a close through the port);
 //   4. embedded DNS: a container on a user network resolving another by name (`nslookup web`),
@@ -323,7 +324,7 @@ async function main() {
     row('POST /start, default bridge (median)', median(sk.bridge), median(sw.bridge), fmt.ms),
     row('POST /start, --network none (median)', median(sk.none), median(sw.none), fmt.ms),
     row('network setup added to POST /start (median of pairs)', sk.added, sw.added, fmt.ms, '≤ 0.5×'),
-    row(`1 MB GETs at 127.0.0.1:port, ${WRK_CONNS} conns (docker-proxy vs DNAT)`, bps(pk.loopback), bps(pw.loopback), fmt.mbps, '≥ 1×', paired(pk.loopback.bytesPerSec, pw.loopback.bytesPerSec)),
+    row(`1 MB GETs at 127.0.0.1:port, ${WRK_CONNS} conns (docker-proxy vs wharf-proxy)`, bps(pk.loopback), bps(pw.loopback), fmt.mbps, '≥ 1×', paired(pk.loopback.bytesPerSec, pw.loopback.bytesPerSec)),
     row(`1 MB GETs at host address:port, ${WRK_CONNS} conns (DNAT vs DNAT)`, bps(pk.hostAddress), bps(pw.hostAddress), fmt.mbps, '≥ 1×', paired(pk.hostAddress.bytesPerSec, pw.hostAddress.bytesPerSec)),
     row('small GET at 127.0.0.1:port, 1 conn: time per request', lat(pk.latency), lat(pw.latency), fmt.ms, '≤ 1×', paired(pw.latency.rps, pk.latency.rps)),
     row('embedded DNS: `nslookup web` in a container', median(dk.nslookup), median(dw.nslookup), fmt.ms, '≤ 1×', paired(dk.nslookup, dw.nslookup)),

@@ -11,7 +11,7 @@ import type { Logger } from '../lib/logger.js';
 import { BridgeDriver } from '../plugins/network/bridge-driver.js';
 import { FileNetworkStore, FileSandboxStore } from '../plugins/network/file-network-stores.js';
 import { defaultBridgeName, hostTakenPrefixes, netTag } from '../plugins/network/host-facts.js';
-import { startProxy } from '../plugins/network/port-proxy.js';
+import { proxyFactory } from '../plugins/network/native-port-proxy.js';
 import { networkRoutes } from '../server/routes/networks.js';
 import type { Route } from '../server/router.js';
 import { NetworkService } from '../services/network/network-service.js';
@@ -37,7 +37,8 @@ export async function openNetworking(config: DaemonConfig, log: Logger, events: 
       // Daemons on one host start their subnet search at different pool entries.
       poolStart: Number.parseInt(tag.slice(0, 4), 16),
       hostResolvConf: () => fs.readFile('/etc/resolv.conf', 'utf8').catch(() => ''),
-      startProxy,
+      // TCP through wharf-proxy processes (native/proxy), UDP in the daemon.
+      startProxy: proxyFactory(),
       // Loaded with the first user network: the default bridge has no embedded DNS, so an idle
       // daemon need not hold the DNS codec (dns-packet; ~0.5 MB resident in the daemon).
       startDns: async (address, zone) => (await import('../plugins/network/dns-server.js')).startDnsServer(address, zone),

@@ -3,8 +3,8 @@
  * runs with published ports (tcp and udp, fixed and random, `-P`), user networks, connect and
  * disconnect, a start that fails on a taken port, `rm -f`, a daemon crash (SIGKILL) during
  * which a container dies, a restart, `rm -f` of everything and `network prune`. Afterwards no
- * namespace (nor its mount), veth, user bridge, published-port rule or proxy listener of the
- * daemon is left, every address went back to its pool, and a stop removes the default bridge
+ * namespace (nor its mount), veth, user bridge, published-port rule, proxy listener or wharf-proxy
+ * process of the daemon is left (those of the crashed daemon die with it), every address went back to its pool, and a stop removes the default bridge
  * and our chains.
  * The veths are known by name from the daemon's sandbox records, read during the sequence: a
  * veth left outside any bridge carries no tag to find it by.
@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { netTag } from '../../src/plugins/network/host-facts.js';
@@ -19,7 +20,12 @@ import { run, type TestDaemon } from '../helpers/wharfd.js';
 import { cleanupFixture, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 import { defaultBridgeOf, eventually, freePort, hostObjectsOf, httpdServing, httpGet, listenersOf, ok, portHeld } from './network.fixture.js';
 
+/** Temp dirs of this file (a proxy built for the run). */
+const scratch: string[] = [];
 after(cleanupFixture);
+after(async () => {
+  for (const dir of scratch) await fs.rm(dir, { recursive: true, force: true });
+});
 
 describe('no networking leak across runs, a crash and a restart', () => {
   let d: TestDaemon;
@@ -38,6 +44,19 @@ describe('no networking leak across runs, a crash and a restart', () => {
     }
   }
 
+  /** Pids of the daemon's wharf-proxy children (its published TCP ports, one process each). */
+  async function proxyChildren(daemonPid: number): Promise<number[]> {
+    const out: number[] = [];
+    for (const pid of await fs.readdir('/proc')) {
+      const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      // "pid (comm) state ppid …": comm may hold spaces, so split after its closing parenthesis.
+      const m = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
+      if (m?.[1] === 'wharf-proxy' && Number(m[2]) === daemonPid) out.push(Number(pid));
+    }
+    return out;
+  }
+  const alive = (pid: number) => fs.access(`/proc/${pid}`).then(() => true, () => false);
+
   const port = async () => {
     const p = await freePort();
     ports.push(p);
@@ -45,6 +64,16 @@ describe('no networking leak across runs, a crash and a restart', () => {
   };
 
   before(async () => {
+    // The daemon runs TCP proxies from dist/wharf-proxy; in a tree not built yet, one compiled
+    // for this run (the daemon inherits WHARF_PROXY_PATH), so the proxy checks below still bite.
+    const dist = path.join(import.meta.dirname, '../../dist/wharf-proxy');
+    if (!process.env.WHARF_PROXY_PATH && !(await fs.access(dist).then(() => true, () => false))) {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-leak-proxy-'));
+      scratch.push(dir);
+      const r = await run('bash', [path.join(import.meta.dirname, '../../scripts/build-shim.sh'), path.join(dir, 'wharf-shim')]);
+      assert.equal(r.code, 0, r.stderr);
+      process.env.WHARF_PROXY_PATH = path.join(dir, 'wharf-proxy');
+    }
     d = await startDaemonWithBusybox();
   });
   after(async () => {
@@ -91,7 +120,11 @@ describe('no networking leak across runs, a crash and a restart', () => {
 
   it('survives a crash in which a container dies, and leaves nothing after rm -f and network prune', async () => {
     const web2Pid = Number(await ok(d, ['inspect', 'web2', '--format', '{{.State.Pid}}']));
+    const proxies = await proxyChildren(d.proc.pid!);
+    assert.ok(proxies.length >= 2, `web2's TCP ports run in wharf-proxy processes (found ${proxies.length}; built?)`);
     await d.kill();
+    // The proxies die with the daemon (PR_SET_PDEATHSIG): none survives to hold a port.
+    await eventually(async () => (await Promise.all(proxies.map(alive))).every((a) => !a), 'the dead daemon\'s proxies are gone');
     // web2 dies while no daemon watches: its namespace, veth, rules and proxies are stale now.
     process.kill(web2Pid, 'SIGKILL');
     d = await startDaemonWithBusybox({ dir: d.dir, load: false });
@@ -114,6 +147,7 @@ describe('no networking leak across runs, a crash and a restart', () => {
     const links = (await run('ip', ['-o', 'link', 'show'])).stdout;
     assert.deepEqual([...veths].filter((v) => links.includes(` ${v}@`) || links.includes(` ${v}:`)), [], 'no veth of the daemon is left');
     assert.deepEqual(await listenersOf(d.proc.pid!), [], 'no proxy or DNS listener is left in the daemon');
+    assert.deepEqual(await proxyChildren(d.proc.pid!), [], 'no wharf-proxy process is left');
     // Named namespaces are bind mounts (/run/netns/…); the containers' rootfs are under the roots.
     const mounts = (await fs.readFile('/proc/mounts', 'utf8')).split('\n');
     const tag = netTag(d.dataRoot);

@@ -34,7 +34,13 @@ describe('firewall rules', () => {
     assert.ok(!text.includes('-s 172.19.0.0/16'));
   });
 
-  it('carries loopback connections through the kernel, and keeps containers off the host loopback', () => {
+  it('leaves loopback TCP to the userland proxy, before any DNAT', () => {
+    const skip = lines.indexOf(`-A ${c.dnat} -d 127.0.0.0/8 -p tcp -j RETURN`);
+    assert.ok(skip >= 0);
+    assert.ok(skip < lines.findIndex((l) => l.includes('-j DNAT')));
+  });
+
+  it('carries loopback UDP through the kernel, and keeps containers off the host loopback', () => {
     assert.ok(lines.includes(`-A ${c.masquerade} -s 127.0.0.0/8 -o wh-abc123 -j SNAT --to-source 172.18.0.1`));
     assert.ok(lines.includes(`-A ${c.raw} -i wh-abc123 -d 127.0.0.0/8 -j DROP`));
     assert.ok(lines.includes(`-A ${c.raw} -i br-1 -d 127.0.0.0/8 -j DROP`));

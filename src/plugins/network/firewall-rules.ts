@@ -11,17 +11,20 @@
  *   per published port: new connections to the container's port
  * nat, PREROUTING and OUTPUT (local destination addresses, loopback included) → DNAT chain:
  *   per bridge: RETURN for traffic coming from the bridge itself (containers use the proxy)
+ *   RETURN for TCP to 127.0.0.0/8 (the userland proxy serves it, see below)
  *   per published port: DNAT to the container
  * nat, POSTROUTING → MASQ chain: MASQUERADE of each non-internal subnet leaving its bridge, and
  *   SNAT to the bridge's address of loopback-sourced connections (DNATed `127.0.0.1:port`).
  * raw, PREROUTING → RAW chain: drop packets from a bridge addressed to 127.0.0.0/8.
  *
- * Loopback: connections to 127.0.0.1:port are DNATed in OUTPUT like any local address, which
- * needs `route_localnet` on our bridges (set by the driver) so 127.0.0.1-sourced packets may
- * leave through them; the SNAT above rewrites that source to the bridge's address. The
- * kernel then carries published-port traffic on loopback too (faster than any userland proxy).
- * `route_localnet` alone would also let a container address the host's loopback services
- * through the bridge — the RAW chain drops exactly those packets, before routing.
+ * Loopback: TCP to 127.0.0.1:port goes to the userland proxy listening there, as with Docker's
+ * docker-proxy: wharf-proxy (native/proxy, splice) moved 1 MB GETs faster than DNAT through
+ * the bridge did (bench/README.md, network). UDP to 127.0.0.1:port is DNATed in OUTPUT like any
+ * local address, which needs `route_localnet` on our bridges (set by the driver) so
+ * 127.0.0.1-sourced packets may leave through them; the SNAT above rewrites that source to the
+ * bridge's address. `route_localnet` alone would also let a container address the host's
+ * loopback services through the bridge — the RAW chain drops exactly those packets, before
+ * routing.
  */
 import type { FirewallState } from '../../core/network/network.js';
 
@@ -86,6 +89,8 @@ function filterRules(c: ChainNames, s: FirewallState): string[] {
 function natRules(c: ChainNames, s: FirewallState): string[] {
   const out: string[] = [];
   for (const n of s.networks) out.push(`-A ${c.dnat} -i ${n.bridge} -j RETURN`);
+  // Loopback TCP reaches the userland proxy's listener (module comment).
+  out.push(`-A ${c.dnat} -d 127.0.0.0/8 -p tcp -j RETURN`);
   for (const p of s.ports) {
     const dst = p.hostIp === '0.0.0.0' ? '' : `-d ${p.hostIp}/32 `;
     out.push(`-A ${c.dnat} ${dst}! -i ${p.bridge} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`);

@@ -1,10 +1,11 @@
 /**
- * The userland proxy (Docker's docker-proxy, in the daemon): one listener per published port on
- * the host address, relaying to the container's address. DNAT rules carry the traffic from other
- * hosts and from the host itself (loopback included, see firewall-rules.ts); what arrives here is
- * what DNAT deliberately skips — containers reaching a published port through a host address —
- * and the bound listener is what reserves the host port: a port held by another process fails
- * here, before any rule exists.
+ * The in-daemon userland proxy (Docker's docker-proxy): one listener per published port on the
+ * host address, relaying to the container's address. The daemon uses it for UDP, and for TCP only
+ * when the wharf-proxy binary is missing (native-port-proxy.ts). DNAT rules carry the traffic from
+ * other hosts and from the host itself (loopback UDP included, see firewall-rules.ts); what
+ * arrives here is what DNAT deliberately skips — containers reaching a published port through a
+ * host address, and TCP at 127.0.0.1 — and the bound listener is what reserves the host port: a
+ * port held by another process fails here, before any rule exists.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';

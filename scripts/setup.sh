@@ -18,10 +18,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # docker.io's package may start its own dockerd through init scripts; we never use a shared one.
 
-# `npm install`, not `npm ci`: npm 11 here writes lock files without the other platforms'
-# optional packages (biome's, esbuild's), and `npm ci` then refuses the lock as out of sync. With a
-# lock present, `npm install` installs exactly the locked versions.
+# `npm ci`: exactly the locked versions. Biome comes as its Linux x64 binary package
+# (@biomejs/cli-linux-x64), not the @biomejs/biome wrapper: the wrapper's optional packages for
+# other platforms are not served by the npm registry reachable here, so they cannot be in the lock
+# file, and `npm ci` refuses a lock that lacks them. Every machine of ours is Debian x86_64.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build

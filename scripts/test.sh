@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${WHARF_SKIP_SETUP:-}" = 1 ] || bash scripts/setup.sh
 echo "== typecheck"; npx --no-install tsc -p tsconfig.json --noEmit
-echo "== lint"; npx --no-install biome check src test bench scripts
+echo "== lint"; npm run --silent lint
 echo "== tests"
 mapfile -t files < <(find src test -name '*.test.ts' | sort)
 # Tests run the compiled entry points (what ships); the test files themselves go through tsx.

@@ -44,7 +44,14 @@ export function startFailureExitCode(message: string): 126 | 127 | undefined {
  * fails, and Docker's users (and our tests) see `runc create failed: …`: reported in those words.
  */
 export function inCreateWords(message: string): string {
-  return message.replace(/^runc run failed: /, 'runc create failed: ');
+  // crun writes strerror text (`No such file or directory`, `Permission denied`) where runc writes
+  // Go's lower-case errors, and the docker CLI picks `run`'s exit status 127/126 by matching the
+  // lower-case words (cli/command/container runStartContainerErr): in those words, crun's start
+  // failures give the same statuses as runc's.
+  return message
+    .replace(/^runc run failed: /, 'runc create failed: ')
+    .replace(/No such file or directory/g, 'no such file or directory')
+    .replace(/Permission denied/g, 'permission denied');
 }
 
 /** Strips runc's wrapping (`runc create failed: unable to start container process: `) off a message. */

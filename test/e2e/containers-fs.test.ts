@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DOCKER, run, type TestDaemon } from '../helpers/wharfd.js';
-import { busyboxArchive, cleanupFixture, mountsOf, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { busyboxArchive, cleanupFixture, mountsOf, removeAllContainers, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 
 after(cleanupFixture);
 
@@ -55,8 +55,7 @@ describe('container filesystem: cp, diff, export, commit', () => {
     await fs.rm(tmp, { recursive: true, force: true });
     if (!d) return;
     try {
-      const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await d.docker(['rm', '-f', ...ids]);
+      await removeAllContainers(d);
       assert.deepEqual(await mountsOf(d), [], 'no mounts left under the data or exec root');
       assert.deepEqual(await fs.readdir(path.join(d.execRoot, 'cp')), [], 'no temporary rootfs mount dirs left');
     } finally {

@@ -49,6 +49,12 @@ const exists = (p: string) =>
   );
 
 /** A private wharfd using our shim, with busybox:latest loaded. */
+/** `docker rm -f` of every container the daemon has (a test's teardown, before destroy). */
+export async function removeAllContainers(d: TestDaemon): Promise<void> {
+  const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+  if (ids.length) await d.docker(['rm', '-f', ...ids]);
+}
+
 export async function startDaemonWithBusybox(opts: { dir?: string; extraArgs?: string[]; load?: boolean } = {}): Promise<TestDaemon> {
   process.env.WHARF_SHIM_PATH = await shimBinary();
   const d = await startWharfd(opts);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { DOCKER, type TestDaemon } from '../helpers/wharfd.js';
-import { busyboxArchive, cleanupFixture, eventually, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { busyboxArchive, cleanupFixture, eventually, removeAllContainers, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 
 after(cleanupFixture);
 
@@ -37,8 +37,7 @@ describe('docker events', () => {
   after(async () => {
     if (!d) return;
     try {
-      const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-      if (ids.length) await d.docker(['rm', '-f', ...ids]);
+      await removeAllContainers(d);
     } finally {
       await d.destroy();
     }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestDaemon } from '../helpers/wharfd.js';
-import { cleanupFixture, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { cleanupFixture, removeAllContainers, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 import { ok } from './network.fixture.js';
 
 after(cleanupFixture);
@@ -16,8 +16,7 @@ describe('wharf network commands', () => {
     d = await startDaemonWithBusybox();
   });
   after(async () => {
-    const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d.docker(['rm', '-f', ...ids]);
+    await removeAllContainers(d);
     await d.docker(['network', 'prune', '-f']);
     await d.destroy();
   });

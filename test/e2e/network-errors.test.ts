@@ -21,7 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import { formatCidr, formatIPv4, parseIPv4, pickFreeSubnet } from '../../src/core/network/ipv4.js';
 import { hostTakenPrefixes } from '../../src/plugins/network/host-facts.js';
 import { run, type TestDaemon } from '../helpers/wharfd.js';
-import { cleanupFixture, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { cleanupFixture, removeAllContainers, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 import { api, defaultBridgeOf, eventually, freePort, type HostObjects, hostObjectsOf, listenersOf, ok, portHeld } from './network.fixture.js';
 
 after(cleanupFixture);
@@ -41,8 +41,7 @@ describe('bad networking input', () => {
     bridges = [await defaultBridgeOf(d), `br-${id.slice(0, 12)}`];
   });
   after(async () => {
-    const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d.docker(['rm', '-f', ...ids]);
+    await removeAllContainers(d);
     await d.docker(['network', 'prune', '-f']);
     await d.destroy();
   });

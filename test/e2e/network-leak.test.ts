@@ -17,7 +17,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { netTag } from '../../src/plugins/network/host-facts.js';
 import { run, type TestDaemon } from '../helpers/wharfd.js';
-import { cleanupFixture, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { cleanupFixture, removeAllContainers, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 import { defaultBridgeOf, eventually, freePort, hostObjectsOf, httpdServing, httpGet, listenersOf, ok, portHeld } from './network.fixture.js';
 
 /** Temp dirs of this file (a proxy built for the run). */
@@ -77,8 +77,7 @@ describe('no networking leak across runs, a crash and a restart', () => {
     d = await startDaemonWithBusybox();
   });
   after(async () => {
-    const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d.docker(['rm', '-f', ...ids]);
+    await removeAllContainers(d);
     await d.docker(['network', 'prune', '-f']);
     await d.destroy();
   });

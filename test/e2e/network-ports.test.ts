@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { run, type TestDaemon } from '../helpers/wharfd.js';
-import { cleanupFixture, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { cleanupFixture, removeAllContainers, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 import { defaultBridgeOf, freePort, hostAddress, hostObjectsOf, httpdServing, httpGet, ok } from './network.fixture.js';
 
 after(cleanupFixture);
@@ -21,8 +21,7 @@ describe('published ports', () => {
     bridge = await defaultBridgeOf(d);
   });
   after(async () => {
-    const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d.docker(['rm', '-f', ...ids]);
+    await removeAllContainers(d);
     await d.destroy();
   });
 

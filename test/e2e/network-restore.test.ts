@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { formatCidr, formatIPv4, parseIPv4, pickFreeSubnet } from '../../src/core/network/ipv4.js';
 import { hostTakenPrefixes } from '../../src/plugins/network/host-facts.js';
 import { run, type TestDaemon } from '../helpers/wharfd.js';
-import { cleanupFixture, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { cleanupFixture, removeAllContainers, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 import { defaultBridgeOf, eventually, freePort, giveUpAfter3s, hostObjectsOf, httpdServing, httpGet, ok } from './network.fixture.js';
 
 after(cleanupFixture);
@@ -56,8 +56,7 @@ describe('networking across the daemon lifecycle', () => {
   });
   after(async () => {
     await removePeer(peer);
-    const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d.docker(['rm', '-f', ...ids]);
+    await removeAllContainers(d);
     await d.destroy();
   });
 

@@ -9,7 +9,7 @@ import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import type { TestDaemon } from '../helpers/wharfd.js';
-import { cleanupFixture, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { cleanupFixture, removeAllContainers, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 import { giveUpAfter3s, httpdServing, ok } from './network.fixture.js';
 
 after(cleanupFixture);
@@ -20,8 +20,7 @@ describe('user-defined networks', () => {
     d = await startDaemonWithBusybox();
   });
   after(async () => {
-    const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d.docker(['rm', '-f', ...ids]);
+    await removeAllContainers(d);
     await d.docker(['network', 'prune', '-f']);
     await d.destroy();
   });

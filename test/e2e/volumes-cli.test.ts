@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type RealDockerd, startRealDockerd } from '../helpers/real-dockerd.js';
 import type { TestDaemon } from '../helpers/wharfd.js';
-import { cleanupFixture, mountsOf, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
+import { cleanupFixture, mountsOf, removeAllContainers, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 import { ok } from './network.fixture.js';
 
 after(cleanupFixture);
@@ -25,8 +25,7 @@ describe('wharf volume commands', () => {
     d = await startDaemonWithBusybox();
   });
   after(async () => {
-    const ids = (await d.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d.docker(['rm', '-f', ...ids]);
+    await removeAllContainers(d);
     await d.docker(['volume', 'prune', '-f']);
     await d.destroy();
   });

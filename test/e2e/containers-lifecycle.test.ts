@@ -222,7 +222,8 @@ for (const runtime of ['runc', 'crun'] as const) {
           let body = '';
           res.on('data', (c) => (body += c));
           res.on('end', () => resolve({ body, status: res.statusCode ?? 0 }));
-          ok(d, ['exec', 'c-wait', 'touch', '/go']).catch(reject);
+          // Detached: the container's exit may SIGKILL touch before it returns (137), as in Docker.
+          ok(d, ['exec', '-d', 'c-wait', 'touch', '/go']).catch(reject);
         });
         req.on('error', reject);
         req.end();

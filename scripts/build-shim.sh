@@ -14,7 +14,7 @@ mkdir -p "$(dirname "$out")"
 tmp="$out.tmp.$$"
 ptmp="$proxy.tmp.$$"
 trap 'rm -f "$tmp" "$ptmp"' EXIT
-"${CC:-cc}" -O2 -Wall -Wextra -Werror -std=gnu11 -o "$tmp" "$root"/native/shim/*.c
+"${CC:-cc}" -O2 -Wall -Wextra -Werror -std=gnu11 -o "$tmp" "$root"/native/shim/*.c -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
 "${CC:-cc}" -O2 -Wall -Wextra -Werror -std=gnu11 -o "$ptmp" "$root"/native/proxy/*.c
 mv -f "$tmp" "$out"
 mv -f "$ptmp" "$proxy"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything Wharf needs on a fresh Debian 12 machine, idempotently, then builds.
-# apt: the OCI runtimes, iptables, busybox-static (base images), tini (--init), and the real peers
+# apt: the OCI runtimes, libseccomp-dev (wharf-shim links it for native execs), iptables, busybox-static (base images), tini (--init), and the real peers
 # that the tests and benchmarks compare against (docker.io, skopeo, docker-registry, hyperfine, wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(runc crun iptables busybox-static attr tini debootstrap docker.io skopeo docker-registry hyperfine wrk apache2-utils openssl)
+APT_PACKAGES=(runc crun libseccomp-dev iptables busybox-static attr tini debootstrap docker.io skopeo docker-registry hyperfine wrk apache2-utils openssl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

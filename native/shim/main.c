@@ -39,7 +39,8 @@ int parse_opts(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 		{"stdin", no_argument, 0, 'I'},		    {"exec", required_argument, 0, 'e'},
 		{"log-path", required_argument, 0, 'l'},    {"log-max-size", required_argument, 0, 'm'},
 		{"log-max-files", required_argument, 0, 'n'}, {"ready-fd", required_argument, 0, 'f'},
-		{"start", no_argument, 0, 'S'},		    {0, 0, 0, 0},
+		{"start", no_argument, 0, 'S'},		    {"native-exec", required_argument, 0, 'N'},
+		{0, 0, 0, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	o->ready_fd = -1;
@@ -61,6 +62,7 @@ int parse_opts(struct opts *o, int argc, char **argv, char *err, size_t errlen)
 		case 'n': o->log_max_files = atoi(optarg); break;
 		case 'f': o->ready_fd = atoi(optarg); break;
 		case 'S': o->start = 1; break;
+		case 'N': o->exec_json = optarg, o->native_exec = 1; break;
 		default:
 			snprintf(err, errlen, "wharf-shim: unknown or incomplete option %s", argv[optind - 1]);
 			return -1;

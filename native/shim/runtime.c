@@ -5,6 +5,7 @@
  * subreaper, the orphaned process is then re-parented to the shim, which can wait() for it.
  */
 #include "shim.h"
+#include "exec-plan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -142,7 +143,7 @@ static void build_argv(const struct opts *o, const char *console, char *paths[2]
 }
 
 /* In the forked child: give the runtime its stdio and a clean signal state, then exec it. */
-static void exec_runtime(const char **argv, int in, int out, int err)
+static void exec_runtime(const struct opts *o, const char **argv, const char *console, int in, int out, int err)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -152,6 +153,8 @@ static void exec_runtime(const char **argv, int in, int out, int err)
 	signal(SIGHUP, SIG_DFL);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);
+	if (o->native_exec) /* the shim is the runtime: same stdio, same files, same exit status */
+		native_exec_child(o->exec_json, o->state_dir, console, o->tty);
 	execvp(argv[0], (char *const *)argv);
 	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
@@ -201,7 +204,7 @@ struct stdio_set {
 };
 
 /* Forks and execs the runtime; returns its exit status, or -1 when it could not be started. */
-static int run_runtime(const struct opts *o, const char **argv, struct stdio_set *io)
+static int run_runtime(const struct opts *o, const char **argv, const char *console, struct stdio_set *io)
 {
 	pid_t child = fork();
 	if (child < 0)
@@ -209,8 +212,8 @@ static int run_runtime(const struct opts *o, const char **argv, struct stdio_set
 	if (child == 0) {
 		/* With a tty the runtime's own stdio is not the container's: its messages go to shim.log. */
 		if (o->tty)
-			exec_runtime(argv, io->devnull, 2, 2);
-		exec_runtime(argv, io->in[0] >= 0 ? io->in[0] : io->devnull, io->out[1], io->err[1]);
+			exec_runtime(o, argv, console, io->devnull, 2, 2);
+		exec_runtime(o, argv, console, io->in[0] >= 0 ? io->in[0] : io->devnull, io->out[1], io->err[1]);
 	}
 	/* Close our copies of the child's ends, or EOF would never come when the process exits. */
 	close_fd(&io->out[1]);
@@ -266,7 +269,7 @@ int runtime_launch(const struct opts *o, struct launch *l, char *err, size_t err
 		goto out;
 	}
 	build_argv(o, o->tty ? io.con.path : NULL, paths, argv);
-	int status = run_runtime(o, argv, &io);
+	int status = run_runtime(o, argv, o->tty ? io.con.path : NULL, &io);
 	if (status == -1) {
 		snprintf(err, errlen, "wharf-shim: fork: %s", strerror(errno));
 		goto out;

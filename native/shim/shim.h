@@ -72,6 +72,7 @@ struct opts {
 	const char *id, *bundle, *runtime, *runtime_root, *state_dir, *exec_json, *log_path;
 	int tty, open_stdin, ready_fd, log_max_files;
 	int start; /* `runtime run --detach`: created and started in one runtime invocation */
+	int native_exec; /* exec_json is a native exec's plan, run by the shim itself (native-exec.c) */
 	long long log_max_size;
 };
 

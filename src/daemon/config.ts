@@ -24,6 +24,11 @@ export interface DaemonConfig {
   bridgeName?: string;
   /** The default bridge's address and prefix (`--bip`, e.g. `10.200.0.1/24`); chosen free when absent. */
   bip?: string;
+  /**
+   * Execs in runc containers are started by wharf-shim itself (native/shim/native-exec.c) rather
+   * than `runc exec`; `--no-native-exec` turns that off (to compare, or should it misbehave).
+   */
+  nativeExec: boolean;
 }
 
 export const DEFAULT_SOCKET = '/run/wharf/wharf.sock';
@@ -61,6 +66,7 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig {
     // Networking: the default bridge's interface name and address (dockerd's -b is an existing interface; ours is made).
     .option('--bridge-name <name>', 'interface name of the default bridge network')
     .option('--bip <cidr>', 'address and prefix of the default bridge, e.g. 10.200.0.1/24')
+    .option('--no-native-exec', 'start execs with the OCI runtime (runc exec) instead of wharf-shim')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   cmd.parse(argv as string[], { from: 'user' });
@@ -78,6 +84,7 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig {
     maxDownloadAttempts: number;
     bridgeName?: string;
     bip?: string;
+    nativeExec: boolean;
   }>();
   if (!isLogLevel(o.logLevel)) throw new InvalidArgumentError(`invalid log level "${o.logLevel}"`);
   if (o.runtime !== 'runc' && o.runtime !== 'crun') throw new InvalidArgumentError(`unknown runtime "${o.runtime}": use runc or crun`);
@@ -92,6 +99,7 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonConfig {
     runtime: o.runtime,
     insecureRegistries: o.insecureRegistry,
     transfers,
+    nativeExec: o.nativeExec,
   };
   if (o.group) cfg.group = o.group;
   if (o.bridgeName) {

@@ -139,7 +139,7 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
   restartDue();
   imageUsage = containers;
   routes.push(...containerRoutes(containers));
-  routes.push(...containerStreamRoutes(new ContainerStreams({ containers, events: input.events })));
+  routes.push(...containerStreamRoutes(new ContainerStreams({ containers, events: input.events, log: input.log.child({ module: 'exec' }), nativeExec: input.config.nativeExec })));
   closers.push(() => containers.close());
 
   // --- container filesystem (cp, diff, export, commit), observation (top, stats) and events ---

@@ -34,6 +34,11 @@ export interface SpawnShimOptions {
   /** Runs `runtime exec --detach --process <exec>` in the running container `id`, not create. */
   exec?: string;
   /**
+   * Runs the exec itself from this plan (native-exec-plan.ts) instead of `runtime exec`: the
+   * shim joins the container's init and execs the process, with the runtime's interface.
+   */
+  nativeExec?: string;
+  /**
    * Creates and starts the container in one runtime invocation (`runtime run --detach`) instead
    * of `create` (the caller then runs `runtime start`): one Go start-up less per container. The
    * shim keeps the output from the start for every client that connects until
@@ -57,6 +62,7 @@ function shimArgs(o: SpawnShimOptions): string[] {
   if (o.tty) args.push('--tty');
   if (o.stdin) args.push('--stdin');
   if (o.exec) args.push('--exec', o.exec);
+  if (o.nativeExec) args.push('--native-exec', o.nativeExec);
   if (o.start) args.push('--start');
   if (o.log) {
     args.push('--log-path', o.log.path, '--log-max-size', String(o.log.maxSize ?? 0));
@@ -106,7 +112,7 @@ export async function spawnShim(opts: SpawnShimOptions): Promise<SpawnedShim> {
   }
   if (typeof report.error === 'string') {
     if (report.error.startsWith('wharf-shim:')) throw internal(report.error);
-    throw runtimeFailure({ op: opts.exec ? 'exec' : 'create', id: opts.id, root: opts.runtimeRoot }, inCreateWords(report.error));
+    throw runtimeFailure({ op: opts.exec || opts.nativeExec ? 'exec' : 'create', id: opts.id, root: opts.runtimeRoot }, inCreateWords(report.error));
   }
   if (typeof report.pid !== 'number' || typeof report.shimPid !== 'number') {
     throw internal(`wharf-shim for ${opts.id} reported ${line}`);

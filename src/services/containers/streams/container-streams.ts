@@ -4,6 +4,7 @@
  * (src/server/routes/container-streams.ts); the composition root builds one per daemon.
  */
 import type { EventBus } from '../../../core/events/events.js';
+import type { Logger } from '../../../lib/logger.js';
 import type { ExecConfig, ExecInspectResponse } from '../../../spec/engine/types.js';
 import { type AttachOptions, AttachService, type PreparedStream } from './attach-service.js';
 import { ExecService } from './exec-service.js';
@@ -15,6 +16,9 @@ export interface ContainerStreamsDeps {
   /** The lifecycle service (it satisfies this pick of ContainerService). */
   containers: ExecContainers;
   events?: Pick<EventBus, 'publish'>;
+  log?: Logger;
+  /** Execs in runc containers started by the shim itself (default true; see exec-launch.ts). */
+  nativeExec?: boolean;
 }
 
 export class ContainerStreams {
@@ -26,7 +30,7 @@ export class ContainerStreams {
     const resizer = new TerminalResizer();
     this.attach = new AttachService({ containers: deps.containers, resizer, events: deps.events });
     this.logs = new LogsService({ containers: deps.containers });
-    this.exec = new ExecService({ containers: deps.containers, resizer, events: deps.events });
+    this.exec = new ExecService({ containers: deps.containers, resizer, events: deps.events, log: deps.log, nativeExec: deps.nativeExec });
   }
 
   prepareAttach(idOrName: string, o: AttachOptions): PreparedStream {

@@ -10,10 +10,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ContainerRecord } from '../../../core/containers/container.js';
 import type { EventBus } from '../../../core/events/events.js';
+import type { Logger } from '../../../lib/logger.js';
 import { conflict, internal, invalidArgument, notFound, toWharfError } from '../../../errdefs/index.js';
 import { runtimeErrorDetail } from '../../../plugins/runtime/runtime-errors.js';
 import { attachShim, type ShimConnection } from '../../../plugins/shim/attach-shim.js';
@@ -22,6 +22,7 @@ import { spawnShim } from '../../../plugins/shim/spawn-shim.js';
 import type { ExecConfig, ExecInspectResponse } from '../../../spec/engine/types.js';
 import type { PreparedStream } from './attach-service.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.js';
+import { writeExecLaunch } from './exec-launch.js';
 import { buildExecProcess, execEnv, readBundleSpec } from './exec-process.js';
 import { type ExecRecord, ExecStore } from './exec-store.js';
 import { muxFrame, StdStream } from './stdcopy.js';
@@ -40,6 +41,9 @@ export interface ExecServiceDeps {
   containers: ExecContainers;
   resizer: TerminalResizer;
   events?: Pick<EventBus, 'publish'>;
+  log?: Logger;
+  /** Execs in runc containers started by the shim itself (default true; see exec-launch.ts). */
+  nativeExec?: boolean;
 }
 
 /** Docker's `Container … is not running` family, for exec create and start. */
@@ -211,10 +215,18 @@ export class ExecService {
       const proc = await buildExecProcess({ exec: rec, spec, bundleDir, groupAdd: container.hostConfig.GroupAdd ?? [] });
       const stateDir = this.d.containers.execStateDir(cid, rec.id);
       await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
-      const processFile = path.join(stateDir, 'process.json');
-      await fs.writeFile(processFile, JSON.stringify(proc));
       const rt = this.d.containers.runtimeOf(cid);
       rec.stateDir = stateDir;
+      const launch = await writeExecLaunch({
+        containerId: cid,
+        runtime: rt,
+        process: proc,
+        spec,
+        bundleDir,
+        stateDir,
+        native: this.d.nativeExec ?? true,
+        log: this.d.log,
+      });
       const shim = await spawnShim({
         shimPath: this.d.containers.shimPath,
         id: cid,
@@ -223,7 +235,7 @@ export class ExecService {
         stateDir,
         tty: rec.tty,
         stdin: rec.openStdin,
-        exec: processFile,
+        ...launch,
       });
       // The first client gets the output the shim kept since the process started.
       const conn = await attachShim(stateDir);

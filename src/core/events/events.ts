@@ -16,15 +16,30 @@ export interface EventBusOptions {
   now?: () => bigint;
 }
 
+/**
+ * Wall-clock nanoseconds that never go backwards: the monotonic clock anchored to the wall clock
+ * once (Date.now() alone has only milliseconds, and adding hrtime's sub-millisecond part to it
+ * jumps back whenever that part wraps).
+ */
+function monotonicWallClock(): () => bigint {
+  const base = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+  return () => base + process.hrtime.bigint();
+}
+
 export function createEventBus(opts: EventBusOptions = {}): EventBus {
   const size = opts.historySize ?? 1024;
-  const now = opts.now ?? (() => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n));
+  const now = opts.now ?? monotonicWallClock();
+  // timeNano travels as a JSON number (a double: 256 ns steps at today's values); each event gets
+  // one strictly above the last, so `--since`/`--until` and clients order them as they happened.
+  let last = 0;
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   const past: EventMessage[] = [];
   return {
     publish(type, action, actor) {
-      const t = now();
+      let t = now();
+      if (Number(t) <= last) t = BigInt(last) + 512n;
+      last = Number(t);
       const e: EventMessage = {
         Type: type,
         Action: action,

@@ -15,6 +15,7 @@ import type { LifecycleContext } from './lifecycle-context.js';
 import { shimLogOptions } from './log-options.js';
 import { randomName } from './names.js';
 import { normalizeConfig, normalizeHostConfig } from './normalize-config.js';
+import { PhaseTimer } from './phase-timer.js';
 import { nowRfc3339Nano } from './status-text.js';
 import { validateCreate } from './validate-create.js';
 
@@ -55,6 +56,7 @@ function createdState(): ContainerRecord['state'] {
  * Anything allocated is released again when a later step fails.
  */
 export async function createContainer(ctx: LifecycleContext, body: ContainerCreateRequest, name?: string): Promise<ContainerCreateResponse> {
+  const t = new PhaseTimer();
   const { HostConfig: rawHost, NetworkingConfig: networking, ...user } = body as ContainerCreateRequest & { HostConfig?: HostConfig };
   const requested = name ? validateContainerName(name) : undefined;
   const image = ctx.deps.images.resolve(user.Image ?? '');
@@ -67,6 +69,7 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
   }
   const h = normalizeHostConfig(rawHost, ctx.deps.defaultRuntime);
   const imageConfig = (await ctx.deps.images.readConfig(image)).config ?? undefined;
+  t.mark('imageConfig');
   const merged = mergeImageConfig(user as ContainerConfig, imageConfig as ContainerConfig | undefined);
   const warnings = validateCreate(merged, h, ctx.deps.facts, [...ctx.deps.runtimes.keys()]);
   validateMounts(h);
@@ -80,11 +83,17 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
   const top = image.layers[image.layers.length - 1]?.chainID;
   const dir = ctx.store.dir(id);
   await fs.mkdir(dir, { recursive: true, mode: 0o710 });
+  t.mark('validate');
   let prepared = false;
   let mountPoints: ContainerRecord['mountPoints'];
+  // The /etc files do not depend on the snapshot: written while it is prepared.
+  const hostGateway = ctx.network.hostGateway();
+  const etcWritten = writeEtcFiles(dir, hostname, h, hostGateway ? { hostGateway } : {});
+  etcWritten.catch(() => undefined);
   try {
     await ctx.deps.snapshots.prepare(id, top, { 'wharf.container': id });
     prepared = true;
+    t.mark('snapshot');
     mountPoints = await createMountPoints(ctx.mountDeps, {
       id,
       config,
@@ -93,8 +102,8 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
       rootfsDir: ctx.rootfsDir(id),
       rootfsMounts: () => ctx.deps.snapshots.mounts(id),
     });
-    const hostGateway = ctx.network.hostGateway();
-    const etc = await writeEtcFiles(dir, hostname, h, hostGateway ? { hostGateway } : {});
+    const etc = await etcWritten;
+    t.mark('mountPointsEtc');
     const rec: ContainerRecord = {
       id,
       name: requested ?? freeName(ctx),
@@ -116,12 +125,15 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
     };
     rec.networkingConfig = networkingConfig;
     await ctx.store.add(rec);
+    t.mark('record');
+    ctx.log.debug('container created', { id: id.slice(0, 12), ...t.fields() });
     ctx.event(rec, 'create');
     return { Id: id, Warnings: warnings };
   } catch (err) {
     // Volumes it referenced are released; the anonymous ones it made go (moby cleanupContainer with removeVolume).
     if (mountPoints) await releaseMountPoints(ctx.mountDeps, id, mountPoints, { removeAnonymous: true }).catch(() => undefined);
     if (prepared) await ctx.deps.snapshots.remove(id).catch(() => undefined);
+    await etcWritten.catch(() => undefined); // before its directory goes
     await fs.rm(ctx.bundleDir(id), { recursive: true, force: true });
     await fs.rm(dir, { recursive: true, force: true });
     throw err;

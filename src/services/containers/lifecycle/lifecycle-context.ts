@@ -23,6 +23,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { ListenerRegistry } from './listener-registry.js';
 import { loopbackOnlyNetworking } from './network-view.js';
 import { RestartManager } from './restart-manager.js';
+import { RuntimeDeleteQueue } from './runtime-delete-queue.js';
 
 /** The image operations the lifecycle needs (the image service provides them). */
 export interface ImageLookup {
@@ -71,6 +72,10 @@ export class LifecycleContext {
   readonly locks = new KeyedMutex();
   readonly listeners = new ListenerRegistry();
   readonly watches = new Map<string, ExitWatch>();
+  /** Runtime deletes of finished runs, off the exit path; a start of the same id waits for its own. */
+  readonly runtimeDeletes: RuntimeDeleteQueue;
+  /** Containers whose last run their exit released (cleared by the next start, or the removal). */
+  readonly released = new Set<string>();
   private readonly restartManagers = new Map<string, RestartManager>();
   execIds: (containerId: string) => string[] = () => [];
 
@@ -78,6 +83,7 @@ export class LifecycleContext {
 
   constructor(readonly deps: LifecycleDeps) {
     this.network = deps.network ?? loopbackOnlyNetworking;
+    this.runtimeDeletes = new RuntimeDeleteQueue(deps.log);
   }
 
   /** What mount handling needs (see LifecycleDeps.mounts). */

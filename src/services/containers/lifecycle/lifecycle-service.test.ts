@@ -182,3 +182,69 @@ describe('LifecycleService (runc, in-process)', () => {
     svc = svc2;
   });
 });
+
+describe('runtime delete off the exit path (runc, in-process)', () => {
+  let svc: LifecycleService;
+  const stateOf = (id: string) => path.join(dir, 'exec', 'runtime', 'runc', id);
+  const exists = (p: string) =>
+    fs.access(p).then(
+      () => true,
+      () => false,
+    );
+  /** Runs `id` once to its exit (wait next-exit, answered when the exit is recorded). */
+  async function runToExit(id: string): Promise<void> {
+    const exited = svc.wait(id, 'next-exit');
+    await svc.start(id);
+    assert.equal((await exited).StatusCode, 0);
+  }
+  before(async () => {
+    svc = await open(createEventBus());
+  });
+  after(async () => {
+    for (const rec of svc.list()) await svc.remove(rec.id, { force: true });
+  });
+
+  it('reports the exit of a run in its own pid namespace before its runtime delete; a start of the id waits for that delete', async () => {
+    const { Id: id } = await svc.create({ Image: 'bb', Cmd: ['true'] });
+    await runToExit(id);
+    assert.equal(svc.ctx.runtimeDeletes.has(id), true, 'the delete is still queued when the exit is reported');
+    await svc.ctx.runtimeDeletes.settled(id);
+    assert.equal(await exists(stateOf(id)), false, 'the background delete removed runc’s state');
+    // A delete of the id pending when the next start comes (held by a gate here).
+    const order: string[] = [];
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    await svc.ctx.runtimeDeletes.defer(id, async () => {
+      await gate;
+      order.push('delete');
+    });
+    const exited = svc.wait(id, 'next-exit');
+    const started = svc.start(id).then(() => order.push('start'));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(order, [], 'the start waits for the pending delete');
+    open();
+    await started;
+    assert.deepEqual(order, ['delete', 'start']);
+    assert.equal((await exited).StatusCode, 0, 'the restarted run works');
+    await svc.remove(id);
+  });
+
+  it('--pid host: the runtime delete runs before the exit is reported', async () => {
+    const { Id: id } = await svc.create({ Image: 'bb', Cmd: ['true'], HostConfig: { PidMode: 'host' } });
+    await runToExit(id);
+    assert.equal(svc.ctx.runtimeDeletes.has(id), false, 'nothing deferred');
+    assert.equal(await exists(stateOf(id)), false, 'runc’s state is gone when the exit is reported');
+    await svc.remove(id);
+  });
+
+  it('close() drains the pending runtime deletes', async () => {
+    const { Id: id } = await svc.create({ Image: 'bb', Cmd: ['true'] });
+    await runToExit(id);
+    assert.equal(svc.ctx.runtimeDeletes.has(id), true);
+    await svc.close();
+    assert.equal(svc.ctx.runtimeDeletes.size, 0);
+    assert.equal(await exists(stateOf(id)), false);
+  });
+});

@@ -133,14 +133,16 @@ export class LifecycleService implements ContainerService, ImageUsage {
    * Settles once recorded (and auto-removed); live restore awaits that. Never rejects.
    */
   readonly onRunEnded = (rec: ContainerRecord, watched: WatchedExit): Promise<void> => {
-    return this.ctx.locks
-      .run(rec.id, () => recordExit(this.ctx, rec, watched))
+    // The run's deferred runtime delete waits until this exit is handled (RecordExitOptions).
+    const handling: Promise<void> = this.ctx.locks
+      .run(rec.id, () => recordExit(this.ctx, rec, watched, { handled: () => handling }))
       .then((after) => {
         if (after.kind === 'restart') this.scheduleRestart(rec.id, after.delayMs);
         else if (after.kind === 'remove') return this.remove(rec.id, { force: true, volumes: true });
         return undefined;
       })
       .catch((err) => this.ctx.log.error('handling a container exit failed', { id: rec.id, err }));
+    return handling;
   };
 
   private heldRestarts: (() => void)[] | undefined;
@@ -287,8 +289,9 @@ export class LifecycleService implements ContainerService, ImageUsage {
     return listContainers(this.ctx, { all: true, size: true });
   }
 
-  /** Daemon shutdown: stop watching; containers keep running (live restore picks them up). */
+  /** Daemon shutdown: stop watching (containers keep running for live restore); run the queued runtime deletes. */
   async close(): Promise<void> {
     for (const rec of this.ctx.store.list()) this.ctx.forget(rec.id);
+    await this.ctx.runtimeDeletes.drain();
   }
 }

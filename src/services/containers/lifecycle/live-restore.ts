@@ -1,11 +1,12 @@
 import { promises as fs } from 'node:fs';
 import type { ContainerRecord } from '../../../core/containers/container.js';
 import { ZERO_TIME } from '../../../core/containers/container.js';
+import { removeCgroupPath } from '../../../plugins/runtime/cgroups.js';
 import { readExit } from '../../../plugins/shim/read-exit.js';
 import { shimAlive, watchExit } from './exit-watcher.js';
 import type { LifecycleService } from './lifecycle-service.js';
 import { destroyContainer } from './remove-container.js';
-import { releaseRun } from './start-container.js';
+import { deleteRuntimeState, releaseRun } from './release-run.js';
 
 const exists = (p: string) =>
   fs.access(p).then(
@@ -58,6 +59,34 @@ async function restoreOne(svc: LifecycleService, rec: ContainerRecord): Promise<
   return restartsOnDaemonStart(rec);
 }
 
+/** A container id as generated at create (64 hex): other names in a runtime root are not ours. */
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * Runtime state that no live run accounts for: a background `runtime delete` (release-run.ts)
+ * cut short by a `kill -9` of the daemon, after its container was recorded exited or removed.
+ * Each is deleted again through the queue, so a restart of the same id waits for it. Runs after
+ * the records were restored: a run whose exit was just recorded has its delete queued already.
+ */
+async function sweepRuntimeState(svc: LifecycleService): Promise<void> {
+  const ctx = svc.ctx;
+  for (const entry of ctx.deps.runtimes.values()) {
+    const names = await fs.readdir(entry.root).catch(() => [] as string[]);
+    for (const id of names.filter((n) => CONTAINER_ID.test(n))) {
+      const rec = svc.find(id);
+      if ((rec && (rec.state.status === 'running' || rec.state.status === 'paused')) || ctx.runtimeDeletes.has(id)) continue;
+      ctx.log.info('deleting runtime state left by an earlier daemon', { id, runtime: entry.name });
+      // Without a record the run's cgroup is under the daemon's default parent (a custom
+      // CgroupParent's leaf is removed by the runtime's own delete).
+      const orphan = async () => {
+        await entry.runtime.delete(id, { force: true });
+        await removeCgroupPath(`${ctx.deps.facts.cgroupParent}/${id}`, ctx.deps.facts.cgroupParent);
+      };
+      await ctx.runtimeDeletes.defer(id, rec && ctx.runtimeOf(rec).name === entry.name ? () => deleteRuntimeState(ctx, rec) : orphan);
+    }
+  }
+}
+
 /**
  * Live restore at daemon start: containers whose shim still runs keep running (their exit watch
  * is re-armed); exits that happened while the daemon was down are recorded (restart policies and
@@ -77,6 +106,7 @@ export async function restoreContainers(svc: LifecycleService): Promise<() => vo
       svc.ctx.log.error('restoring container failed', { id: rec.id, err });
     }
   }
+  await sweepRuntimeState(svc).catch((err) => svc.ctx.log.error('sweeping runtime state failed', { err }));
   return () => {
     releaseRestarts();
     for (const rec of due) {

@@ -3,7 +3,8 @@ import type { ContainerRecord } from '../../../core/containers/container.js';
 import { conflict, isKind } from '../../../errdefs/index.js';
 import { releaseMountPoints } from '../mounts/register-mounts.js';
 import type { LifecycleContext } from './lifecycle-context.js';
-import { releaseRun } from './start-container.js';
+import { PhaseTimer } from './phase-timer.js';
+import { releaseRun } from './release-run.js';
 import { isRunning } from './status-text.js';
 
 /** Docker's refusal to remove a live container without force (moby cleanupContainer). */
@@ -22,23 +23,30 @@ export function refuseLiveRemoval(rec: ContainerRecord): never {
  */
 export async function destroyContainer(ctx: LifecycleContext, rec: ContainerRecord, opts: { volumes?: boolean } = {}): Promise<void> {
   if (isRunning(rec.state) && rec.state.status !== 'restarting') throw conflict(`container ${rec.id} is still running`);
+  const t = new PhaseTimer();
   // In memory only (as dockerd's RemovalInProgress): a crash part-way leaves a stopped record
   // whose next removal skips what is already gone.
   const before = rec.state;
   rec.state = { ...rec.state, status: 'removing' };
   ctx.forget(rec.id);
   try {
-    await releaseRun(ctx, rec);
-    const snapshot = ctx.deps.snapshots.remove(rec.snapshotKey).catch((err) => {
+    // Its exit already released the last run (in memory only: after a daemon restart this
+    // releases again, which is idempotent).
+    if (!ctx.released.has(rec.id)) await releaseRun(ctx, rec, { timer: t });
+    t.mark('release');
+    const snapshot = t.time('snapshotRm', () => ctx.deps.snapshots.remove(rec.snapshotKey).catch((err) => {
       if (!isKind(err, 'NotFound')) throw err;
-    });
+    }));
     await Promise.all([
       snapshot,
-      fs.rm(ctx.bundleDir(rec.id), { recursive: true, force: true }),
-      fs.rm(ctx.shimStateDir(rec.id), { recursive: true, force: true }),
+      t.time('bundleRm', () => fs.rm(ctx.bundleDir(rec.id), { recursive: true, force: true })),
+      t.time('stateRm', () => fs.rm(ctx.shimStateDir(rec.id), { recursive: true, force: true })),
     ]);
+    t.mark('files');
     // The record goes last: while any of the above fails, the container still exists to retry.
     await ctx.store.remove(rec.id);
+    ctx.released.delete(rec.id);
+    t.mark('record');
   } catch (err) {
     rec.state = before;
     throw err;
@@ -48,6 +56,8 @@ export async function destroyContainer(ctx: LifecycleContext, rec: ContainerReco
   await releaseMountPoints(ctx.mountDeps, rec.id, rec.mountPoints ?? [], { removeAnonymous: opts.volumes === true }).catch((err) =>
     ctx.log.error('releasing the volumes of a removed container failed', { id: rec.id, err }),
   );
+  t.mark('mountPoints');
   ctx.event(rec, 'destroy');
   ctx.listeners.emitRemoved(rec.id);
+  ctx.log.debug('container removed', { id: rec.id.slice(0, 12), ...t.fields() });
 }

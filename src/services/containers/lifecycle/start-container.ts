@@ -2,19 +2,20 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ContainerRecord } from '../../../core/containers/container.js';
 import { internal, invalidArgument, toWharfError, type WharfError } from '../../../errdefs/index.js';
-import { removeCgroupPath } from '../../../plugins/runtime/cgroups.js';
 import { inCreateWords, lastLoggedError, runtimeErrorDetail } from '../../../plugins/runtime/runtime-errors.js';
 import { endStartWindow } from '../../../plugins/shim/attach-shim.js';
 import { ShimFiles } from '../../../plugins/shim/shim-paths.js';
 import { spawnShim } from '../../../plugins/shim/spawn-shim.js';
-import { isMountpoint, mountAll, unmountAll } from '../../../plugins/snapshots/mount.js';
-import { releaseRunMounts, setupRunMounts } from '../mounts/mount-setup.js';
+import { mountRootfs, unmountRootfs } from '../../../plugins/runtime/rootfs-mount.js';
+import { setupRunMounts } from '../mounts/mount-setup.js';
 import { generateSpec } from '../oci-spec/generate-spec.js';
 import { readUserDb } from '../oci-spec/user.js';
 import { type WatchedExit, watchExit } from './exit-watcher.js';
 import { writeEtcFiles } from './etc-files.js';
 import { type LifecycleContext, short } from './lifecycle-context.js';
 import { shimLogOptions } from './log-options.js';
+import { PhaseTimer } from './phase-timer.js';
+import { releaseRun } from './release-run.js';
 import { nowRfc3339Nano } from './status-text.js';
 
 const DEFAULT_SHIM_READY_TIMEOUT_MS = 5000;
@@ -22,62 +23,48 @@ const DEFAULT_SHIM_READY_TIMEOUT_MS = 5000;
 /** Called when the watch of a run reports its end. */
 export type ExitCallback = (rec: ContainerRecord, watched: WatchedExit) => void;
 
-/**
- * Releases what a run holds on the host: the runtime's state (delete --force also kills a
- * leftover init), the cgroup dirs runc/crun leave, its networking (namespace, veths, addresses,
- * published ports), the rootfs mount and its hold on its volumes. Idempotent.
- */
-export async function releaseRun(ctx: LifecycleContext, rec: ContainerRecord): Promise<void> {
-  const rt = ctx.runtimeOf(rec);
-  const runtimeState = async () => {
-    if (await exists(path.join(rt.root, rec.id))) {
-      await rt.runtime.delete(rec.id, { force: true }).catch((err) => ctx.log.warn('runtime delete failed', { id: rec.id, err }));
-    }
-    // After the delete: no process of the run is left in the namespace being removed.
-    await Promise.all([
-      removeCgroupPath(ctx.cgroupsPath(rec), rec.hostConfig.CgroupParent || ctx.deps.facts.cgroupParent),
-      ctx.network.detach(rec).catch((err) => ctx.log.warn('releasing the network failed', { id: rec.id, err })),
-    ]);
-  };
-  // In parallel: the runtime's delete never touches the rootfs, and unmounting it from the
-  // host's namespace does not depend on the runtime's state. The overlay is detached from the
-  // bundle; the snapshot (the container's rw layer) stays.
-  await Promise.all([runtimeState(), unmountAll(ctx.rootfsDir(rec.id))]);
-  // After the runtime's delete: no process of the run still uses the volumes being released.
-  await releaseRunMounts(ctx.mountDeps, rec).catch((err) => ctx.log.warn('releasing volumes failed', { id: rec.id, err }));
-}
-
 const exists = (p: string) =>
   fs.access(p).then(
     () => true,
     () => false,
   );
 
+/** Awaits every promise; only once all settled, throws the first failure (nothing half-done is left running). */
+async function allSettledOrThrow<T extends readonly unknown[]>(promises: readonly [...{ [K in keyof T]: Promise<T[K]> }]): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 /**
  * Sets up the run's networking, mounts the rootfs snapshot on the bundle and writes config.json
  * from the spec generator. The caller releases the run (networking included) on failure.
  */
-async function prepareBundle(ctx: LifecycleContext, rec: ContainerRecord): Promise<string> {
+async function prepareBundle(ctx: LifecycleContext, rec: ContainerRecord, t: PhaseTimer): Promise<string> {
   const bundle = ctx.bundleDir(rec.id);
   const rootfs = ctx.rootfsDir(rec.id);
   await fs.mkdir(rootfs, { recursive: true, mode: 0o700 });
-  const mountRootfs = async () => {
+  const mountSnapshot = async () => {
     // A mount left by a run the daemon did not see end (crash mid-start) would be stacked on.
-    if (await isMountpoint(rootfs)) await unmountAll(rootfs);
+    await unmountRootfs(rootfs);
     // The overlay is mounted in the daemon's (the host's) mount namespace so it outlives the
     // daemon: a live-restored container keeps its rootfs, and the exit handler unmounts it.
-    await mountAll(await ctx.deps.snapshots.mounts(rec.snapshotKey), rootfs);
+    await mountRootfs(await ctx.deps.snapshots.mounts(rec.snapshotKey), rootfs);
   };
   // Networking and the rootfs do not depend on each other: both are set up at once. Both are
   // settled before a failure is thrown, so the caller's release never races a half-done setup.
-  const [attached, mounted] = await Promise.allSettled([ctx.network.attach(rec), mountRootfs()]);
-  if (attached.status === 'rejected') throw attached.reason;
-  if (mounted.status === 'rejected') throw mounted.reason;
-  const net = attached.value;
+  const [net] = await allSettledOrThrow([t.time('netAttach', () => ctx.network.attach(rec)), t.time('mountRootfs', mountSnapshot)]);
+  t.mark('netAndRootfs');
   // `--network container:X` takes X's hostname too, as Docker records it.
   if (net.etc.shareFrom) rec.config.Hostname = net.etc.shareFrom.hostname;
-  await writeEtcFiles(ctx.store.dir(rec.id), rec.config.Hostname ?? short(rec.id), rec.hostConfig, net.etc);
-  const user = await setupRunMounts(ctx.mountDeps, rec);
+  // The /etc files, the user's mounts and the image's user database are independent of each
+  // other: prepared at once (all settled before a failure is thrown, as above).
+  const [, user, userDb] = await allSettledOrThrow([
+    writeEtcFiles(ctx.store.dir(rec.id), rec.config.Hostname ?? short(rec.id), rec.hostConfig, net.etc),
+    setupRunMounts(ctx.mountDeps, rec),
+    readUserDb(rootfs),
+  ]);
+  t.mark('etcMountsUsers');
   const { spec } = generateSpec({
     id: rec.id,
     config: rec.config,
@@ -85,12 +72,13 @@ async function prepareBundle(ctx: LifecycleContext, rec: ContainerRecord): Promi
     rootfs,
     daemon: ctx.deps.facts,
     etcFiles: { hostsPath: rec.hostsPath, hostnamePath: rec.hostnamePath, resolvConfPath: rec.resolvConfPath },
-    userDb: await readUserDb(rootfs),
+    userDb,
     ...(net.netnsPath ? { joinNamespaces: { network: net.netnsPath } } : {}),
     extraMounts: user.mounts,
     ...(user.rootfsPropagation ? { rootfsPropagation: user.rootfsPropagation } : {}),
   });
   await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec), { mode: 0o600 });
+  t.mark('spec');
   return bundle;
 }
 
@@ -133,15 +121,21 @@ async function notifyShimReady(ctx: LifecycleContext, id: string, stateDir: stri
  * `docker run` still sees everything.
  */
 export async function startContainer(ctx: LifecycleContext, rec: ContainerRecord, onExit: ExitCallback): Promise<void> {
+  const t = new PhaseTimer();
   const rt = ctx.runtimeOf(rec);
   const stateDir = ctx.shimStateDir(rec.id);
+  // The previous run's runtime delete may still be queued (release-run.ts): runc refuses an id
+  // whose state dir exists, and a late delete would remove the new run's state. Waited first.
+  await ctx.runtimeDeletes.settled(rec.id);
+  ctx.released.delete(rec.id);
   await fs.rm(stateDir, { recursive: true, force: true });
   if (await exists(path.join(rt.root, rec.id))) await rt.runtime.delete(rec.id, { force: true }).catch(() => undefined);
+  t.mark('clean');
   let pid: number;
   let shimPid: number;
   let startedAt: string;
   try {
-    const bundle = await prepareBundle(ctx, rec);
+    const bundle = await prepareBundle(ctx, rec, t);
     // Taken before the program can run, so an instant exit never finishes before it started.
     startedAt = nowRfc3339Nano();
     ({ pid, shimPid } = await spawnShim({
@@ -156,6 +150,7 @@ export async function startContainer(ctx: LifecycleContext, rec: ContainerRecord
       log: shimLogOptions(rec.hostConfig, rec.logPath),
       start: true,
     }));
+    t.mark('shim');
   } catch (err) {
     const failure = await startFailure(ctx, rec, err);
     await releaseRun(ctx, rec);
@@ -169,11 +164,19 @@ export async function startContainer(ctx: LifecycleContext, rec: ContainerRecord
     rec.id,
     watchExit(stateDir, (w) => onExit(rec, w)),
   );
+  // The record is written (its fsync) while the attach clients connect: both only have to be
+  // done before the lock is released, which is when an exit can be recorded.
+  rec.state = { ...rec.state, status: 'running', pid, shimPid, exitCode: 0, error: '', oomKilled: false, startedAt };
+  const saved = t.time('save', () => ctx.store.save(rec));
+  saved.catch(() => undefined);
   await notifyShimReady(ctx, rec.id, stateDir);
+  t.mark('attachReady');
   // Its waiting clients are connected: the shim stops keeping output. Awaited (a local round
   // trip) so that a shim whose container already exited never lingers for the window's 5 s.
   await endStartWindow(stateDir);
-  rec.state = { ...rec.state, status: 'running', pid, shimPid, exitCode: 0, error: '', oomKilled: false, startedAt };
-  await ctx.store.save(rec);
+  t.mark('endWindow');
+  await saved;
+  t.mark('saved');
   ctx.event(rec, 'start');
+  ctx.log.debug('container started', { id: short(rec.id), ...t.fields() });
 }

@@ -127,9 +127,15 @@ async function main() {
       b.kind = 'wharfd-b';
       daemons.push(b);
     }
-    await new Promise((r) => setTimeout(r, 2000)); // let start-up settle before the idle RSS
+    // Idle RSS: the median of three samples a second apart, once start-up has settled (one
+    // early sample of dockerd + containerd read 75 MB where every other run read 112–114 MB).
+    const idleSamples = Object.fromEntries(daemons.map((d) => [d.kind, []]));
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, i === 0 ? 2000 : 1000));
+      for (const d of daemons) idleSamples[d.kind].push(await treeRss(d.pid));
+    }
     const idleRss = {};
-    for (const d of daemons) idleRss[d.kind] = await treeRss(d.pid);
+    for (const d of daemons) idleRss[d.kind] = idleSamples[d.kind].sort((a, b) => a - b)[1];
     for (const d of daemons) await d.docker(['load', '-q', '-i', archive]);
     const w = daemons.find((d) => d.kind === 'wharfd');
     const floors = [
@@ -180,7 +186,7 @@ async function main() {
     }
     console.log(`docker client: ${DOCKER}; load average before ${loadBefore}, after ${loadAfter}`);
     printTable(rows);
-    const file = await writeResults('containers', { runs: RUNS, loadBefore, loadAfter, idleRss, runRm: runRmSamples, detached, exec, ps });
+    const file = await writeResults('containers', { runs: RUNS, loadBefore, loadAfter, idleRss, idleSamples, runRm: runRmSamples, detached, exec, ps });
     console.log(`results: ${file}`);
   } finally {
     await stopAll();

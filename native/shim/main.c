@@ -173,7 +173,7 @@ static void setup_stdio(const struct opts *o)
 		set_cloexec(o->ready_fd);
 }
 
-int main(int argc, char **argv)
+static int shim_main(int argc, char **argv)
 {
 	static struct shim s;
 	char err[PATH_MAX + 1024], path[PATH_MAX], pidtext[32];
@@ -233,4 +233,12 @@ int main(int argc, char **argv)
 	}
 	ready(s.o.ready_fd, s.io.pid, NULL);
 	return shim_loop(&s) < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* The zygote (serve.c): wharfd's shims are forked from it rather than spawned. */
+	if (argc == 3 && !strcmp(argv[1], "--serve"))
+		return shim_serve(argv[2], shim_main);
+	return shim_main(argc, argv);
 }

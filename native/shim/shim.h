@@ -78,6 +78,9 @@ struct opts {
 
 int parse_opts(struct opts *o, int argc, char **argv, char *err, size_t errlen);
 
+/* serve.c: the zygote mode (`wharf-shim --serve NAME`); runs shim_main in a child per request. */
+int shim_serve(const char *name, int (*shim_main)(int, char **));
+
 /* jsonlog.c: Docker json-file log writer with rotation. */
 struct jsonlog {
 	int fd;

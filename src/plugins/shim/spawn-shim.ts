@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { internal } from '../../errdefs/index.js';
 import { inCreateWords, runtimeFailure } from '../runtime/runtime-errors.js';
+import { requestShim, ShimServerUnreachable, shimServer } from './shim-server.js';
 import { defaultShimPath } from './shim-paths.js';
 
 /** The container's json-file log, written by the shim (containers only, not execs). */
@@ -46,6 +47,8 @@ export interface SpawnShimOptions {
    */
   start?: boolean;
   log?: ShimLogOptions;
+  /** Spawn it from this process even when the shim server (shim-server.ts) is available. */
+  noServer?: boolean;
 }
 
 /** What a started shim reports. */
@@ -68,8 +71,6 @@ function shimArgs(o: SpawnShimOptions): string[] {
     args.push('--log-path', o.log.path, '--log-max-size', String(o.log.maxSize ?? 0));
     args.push('--log-max-files', String(o.log.maxFiles ?? 1));
   }
-  // fd 3 of the shim is the ready pipe (the fourth stdio entry of spawn below).
-  args.push('--ready-fd', '3');
   return args;
 }
 
@@ -93,9 +94,25 @@ async function readAll(stream: Readable | null | undefined): Promise<string> {
 export async function spawnShim(opts: SpawnShimOptions): Promise<SpawnedShim> {
   const shimPath = opts.shimPath ?? defaultShimPath();
   await fs.mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
+  const args = shimArgs(opts);
+  const server = opts.noServer ? undefined : await shimServer(shimPath);
+  let reply: { ready: string; stderr: string } | undefined;
+  if (server) {
+    try {
+      reply = { ready: await requestShim(server, args), stderr: 'no output (forked by the shim server)' };
+    } catch (err) {
+      if (!(err instanceof ShimServerUnreachable)) throw internal(`wharf-shim for ${opts.id}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  reply ??= await spawnDirect(shimPath, args);
+  return parseReady(opts, reply.ready, reply.stderr);
+}
+
+/** Spawns the shim from this process (no server): fd 3 is its ready pipe. */
+async function spawnDirect(shimPath: string, args: string[]): Promise<{ ready: string; stderr: string }> {
   // stdio 3 is a pipe only the shim writes: it reaches EOF when the detached shim has reported
   // (the intermediate processes exit; the runtime and container never inherit it).
-  const child = spawn(shimPath, shimArgs(opts), { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const child = spawn(shimPath, [...args, '--ready-fd', '3'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (err) =>
@@ -103,6 +120,11 @@ export async function spawnShim(opts: SpawnShimOptions): Promise<SpawnedShim> {
     );
   });
   const [, ready, stderr] = await Promise.all([spawned, readAll(child.stdio[3] as Readable), readAll(child.stderr)]);
+  return { ready, stderr };
+}
+
+/** The readiness line as a result, or the shim's (or runtime's) error as a WharfError. */
+function parseReady(opts: SpawnShimOptions, ready: string, stderr: string): SpawnedShim {
   const line = ready.split('\n', 1)[0];
   let report: { pid?: number; shimPid?: number; error?: string };
   try {

@@ -209,8 +209,11 @@ void native_exec_child(const char *plan_path, const char *state_dir, const char 
 			fail(START_FAILED "set oom_score_adj: %s", strerror(errno));
 		close(fd);
 	}
-	/* All at once through the pidfd; the mount namespace's root becomes our root and cwd. */
-	if (p.ns_flags && setns(pidfd, p.ns_flags) < 0)
+	/* All at once through the pidfd; the mount namespace's root (the container's rootfs, which
+	 * runc pivoted to) becomes our root and cwd. Without it we would stay in the host's root. */
+	if (!(p.ns_flags & CLONE_NEWNS))
+		fail("wharf-shim: the plan joins no mount namespace");
+	if (setns(pidfd, p.ns_flags) < 0)
 		fail(START_FAILED "join the container's namespaces: %s", strerror(errno));
 	close(pidfd);
 	int slave = tty ? open_pty(console) : -1;

@@ -83,6 +83,7 @@ describe('native exec plan', () => {
 
   it('makes no plan for what the shim does not implement (the exec then goes through runc)', () => {
     assert.throws(() => records(proc(), spec({ namespaces: [{ type: 'user' }] })), NoNativePlan);
+    assert.throws(() => records(proc(), spec({ namespaces: [{ type: 'pid' }] })), NoNativePlan, 'no mount namespace');
     assert.throws(() => records(proc({ selinuxLabel: 'x' })), NoNativePlan);
     assert.throws(() => records(proc({ capabilities: { bounding: ['CAP_NOPE'] } })), NoNativePlan);
     assert.throws(() => records(proc({ rlimits: [{ type: 'RLIMIT_NOPE', soft: 1, hard: 1 }] })), NoNativePlan);

@@ -144,6 +144,8 @@ export function nativeExecRecords(input: NativeExecInput): [string, string][] {
     if (flag === undefined) throw new NoNativePlan(`${n.type} namespace`);
     ns |= flag;
   }
+  // The container's root is its mount namespace's: without one the shim would stay in the host's.
+  if (!(ns & NAMESPACE_FLAGS.mount!)) throw new NoNativePlan('no mount namespace');
   const r: [string, string][] = [
     ['pid', String(init.pid)],
     ['start', init.start],

@@ -102,6 +102,27 @@ describe('pull failures leave nothing behind (fake registry)', () => {
     assert.deepEqual((await storeState(w)).ingests, []);
   });
 
+  it('a verification failure after a resumed download is retried from the first byte, as dockerd does', async () => {
+    const fourth = makeImage([await layerTar({ 'resumed.bin': pseudoRandom(2_000_000, 'resumed') })]);
+    const { layers } = publish(reg, 'resumed/img', '1', fourth);
+    reg.truncate.set(layers[0]!, { at: 100_000, times: 1 });
+    reg.corruptResumed.add(layers[0]!);
+    reg.log.length = 0;
+    const r = await w.docker(['pull', `${reg.host}/resumed/img:1`]);
+    reg.corruptResumed.delete(layers[0]!);
+    assert.equal(r.code, 0, r.stderr);
+    // Cut → resumed with a range (whose bytes are wrong) → mismatch → again from the start.
+    const gets = reg.log.filter((l) => l.method === 'GET' && l.path.endsWith(layers[0]!));
+    assert.deepEqual(
+      gets.map((g) => g.range),
+      [undefined, 'bytes=100000-', undefined],
+    );
+    assert.match(r.stdout, /Retrying in 10 seconds/, 'the second wait of the one attempt budget');
+    const inspect = await w.docker(['image', 'inspect', '-f', '{{.Id}}', `${reg.host}/resumed/img:1`]);
+    assert.equal(inspect.stdout.trim(), fourth.id);
+    assert.deepEqual((await storeState(w)).ingests, []);
+  });
+
   it('a 4xx on a blob is final: a clear error at once, and nothing half-written remains', async () => {
     const gone = makeImage([await layerTar({ 'gone.bin': pseudoRandom(300_000, 'gone') })]);
     const { layers } = publish(reg, 'gone/img', '1', gone);

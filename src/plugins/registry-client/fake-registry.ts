@@ -36,6 +36,8 @@ export class FakeRegistry {
    * `times` GETs (every one when `times` is absent).
    */
   readonly truncate = new Map<string, { at: number; times?: number }>();
+  /** Digests whose ranged GETs (a resumed download) send wrong bytes past the offset. */
+  readonly corruptResumed = new Set<string>();
   /** Blob GETs of a digest answered 503, this many times (a registry restarting). */
   readonly unavailable = new Map<string, number>();
   /** Honour `Range: bytes=N-` on blob GETs (206); off, the whole blob is sent (200). */
@@ -178,6 +180,11 @@ export class FakeRegistry {
       if (cut.times !== undefined) cut.times--;
       res.write(data.subarray(from, from + cut.at), () => res.socket?.destroy());
       return;
+    }
+    if (from > 0 && this.corruptResumed.has(digest)) {
+      const wrong = Buffer.from(data.subarray(from));
+      wrong[wrong.length - 1] = wrong[wrong.length - 1]! ^ 0xff;
+      return void res.end(wrong);
     }
     res.end(data.subarray(from));
   }

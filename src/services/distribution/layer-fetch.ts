@@ -16,7 +16,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobInfo, ContentStore } from '../../core/content/content-store.js';
-import { internal, invalidArgument, WharfError } from '../../errdefs/index.js';
+import { internal, WharfError } from '../../errdefs/index.js';
 import type { Digest } from '../../lib/digest.js';
 import { decompressed } from '../../lib/tar/decompress.js';
 import type { RepositoryClient } from '../../plugins/registry-client/repository-client.js';
@@ -59,7 +59,14 @@ export class VerifyingStream extends Transform {
   }
 
   private mismatch(): WharfError {
-    return invalidArgument(`filesystem layer verification failed for digest ${this.expected.digest}`);
+    return new LayerMismatch(this.expected.digest);
+  }
+}
+
+/** A blob that is not what its digest says (dockerd's words). */
+class LayerMismatch extends WharfError {
+  constructor(digest: string) {
+    super('InvalidArgument', `filesystem layer verification failed for digest ${digest}`);
   }
 }
 
@@ -135,10 +142,30 @@ async function consume(input: FetchLayerInput, verified: Readable): Promise<Stag
  * (registry gone mid-body), else the store's or the applier's.
  */
 export async function fetchLayer(input: FetchLayerInput): Promise<StagedLayer | undefined> {
-  const retry = input.retry;
+  // Attempts are counted across resumes and restarts, against the one budget dockerd has.
+  let attempts = 0;
+  for (;;) {
+    let resumed = false;
+    try {
+      return await fetchOnce(input, async (err) => {
+        resumed = true;
+        await backoff(input.retry!, err, ++attempts);
+      });
+    } catch (err) {
+      // dockerd (pull_v2.go): a verification failure after a resumed download may come from the
+      // resume itself (a registry serving another blob's bytes past the offset), so the layer is
+      // tried again from its first byte; without a resume it is final.
+      if (!(err instanceof LayerMismatch) || !resumed || !input.retry || input.signal?.aborted) throw err;
+      await backoff(input.retry, err, ++attempts);
+    }
+  }
+}
+
+/** One download of the layer from its first byte, resumed after transient failures. */
+async function fetchOnce(input: FetchLayerInput, beforeRetry: (err: WharfError) => Promise<void>): Promise<StagedLayer | undefined> {
   const body = resumableBlob(input.repo, input.blob.digest, {
     signal: input.signal,
-    beforeRetry: retry ? (err, attempt) => backoff(retry, err, attempt) : undefined,
+    beforeRetry: input.retry ? (err) => beforeRetry(err) : undefined,
   });
   const down = new PassThrough({ highWaterMark: 1 << 20 });
   const transfer = pipeline(body, new VerifyingStream(input.blob, input.onBytes), forwardTo(down)).catch((err) => {

@@ -49,14 +49,24 @@ function createdState(): ContainerRecord['state'] {
   };
 }
 
-/**
- * `POST /containers/create`: resolves the image (NotFound `No such image: X`), merges its config,
- * validates like dockerd, prepares the rootfs snapshot (key = container id, parent = the image's
- * top chainID), writes hostname/hosts/resolv.conf, persists the record and publishes `create`.
- * Anything allocated is released again when a later step fails.
- */
-export async function createContainer(ctx: LifecycleContext, body: ContainerCreateRequest, name?: string): Promise<ContainerCreateResponse> {
-  const t = new PhaseTimer();
+/** What create decided before anything exists on disk (see {@link createContainer}). */
+interface CreatePlan {
+  id: string;
+  requested?: string;
+  imageRef: string;
+  imageId: ContainerRecord['imageId'];
+  top?: string;
+  hostConfig: HostConfig;
+  config: ContainerConfig;
+  argv: string[];
+  hostname: string;
+  logPath: string;
+  networkingConfig: ContainerRecord['networkingConfig'];
+  warnings: string[];
+}
+
+/** Validates the request (Docker's order and messages) and settles the container's config. */
+async function planCreate(ctx: LifecycleContext, body: ContainerCreateRequest, name?: string): Promise<CreatePlan> {
   const { HostConfig: rawHost, NetworkingConfig: networking, ...user } = body as ContainerCreateRequest & { HostConfig?: HostConfig };
   const requested = name ? validateContainerName(name) : undefined;
   const image = ctx.deps.images.resolve(user.Image ?? '');
@@ -69,7 +79,6 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
   }
   const h = normalizeHostConfig(rawHost, ctx.deps.defaultRuntime);
   const imageConfig = (await ctx.deps.images.readConfig(image)).config ?? undefined;
-  t.mark('imageConfig');
   const merged = mergeImageConfig(user as ContainerConfig, imageConfig as ContainerConfig | undefined);
   const warnings = validateCreate(merged, h, ctx.deps.facts, [...ctx.deps.runtimes.keys()]);
   validateMounts(h);
@@ -79,8 +88,57 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
   shimLogOptions(h, logPath);
   const hostname = containerHostname({ id, config: merged, hostConfig: h, daemon: ctx.deps.facts });
   const config = normalizeConfig({ ...merged, Hostname: hostname, Image: user.Image ?? '' });
-  const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
-  const top = image.layers[image.layers.length - 1]?.chainID;
+  return {
+    id,
+    requested,
+    imageRef: user.Image ?? '',
+    imageId: image.id,
+    top: image.layers[image.layers.length - 1]?.chainID,
+    hostConfig: h,
+    config,
+    argv: [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])],
+    hostname,
+    logPath,
+    networkingConfig,
+    warnings,
+  };
+}
+
+/** The new container's record, from its plan and what create made on disk. */
+function newRecord(ctx: LifecycleContext, p: CreatePlan, etc: Awaited<ReturnType<typeof writeEtcFiles>>, mountPoints: ContainerRecord['mountPoints']): ContainerRecord {
+  const rec: ContainerRecord = {
+    id: p.id,
+    name: p.requested ?? freeName(ctx),
+    created: nowRfc3339Nano(),
+    image: p.imageRef,
+    imageId: p.imageId,
+    config: p.config,
+    hostConfig: p.hostConfig,
+    path: p.argv[0] ?? '',
+    args: p.argv.slice(1),
+    state: createdState(),
+    restartCount: 0,
+    hasBeenManuallyStopped: false,
+    snapshotKey: p.id,
+    logPath: p.logPath,
+    ...etc,
+    runtime: p.hostConfig.Runtime || ctx.deps.defaultRuntime,
+    mountPoints,
+  };
+  rec.networkingConfig = p.networkingConfig;
+  return rec;
+}
+
+/**
+ * `POST /containers/create`: resolves the image (NotFound `No such image: X`), merges its config,
+ * validates like dockerd, prepares the rootfs snapshot (key = container id, parent = the image's
+ * top chainID), writes hostname/hosts/resolv.conf, persists the record and publishes `create`.
+ * Anything allocated is released again when a later step fails.
+ */
+export async function createContainer(ctx: LifecycleContext, body: ContainerCreateRequest, name?: string): Promise<ContainerCreateResponse> {
+  const t = new PhaseTimer();
+  const p = await planCreate(ctx, body, name);
+  const { id, hostConfig: h } = p;
   const dir = ctx.store.dir(id);
   await fs.mkdir(dir, { recursive: true, mode: 0o710 });
   t.mark('validate');
@@ -88,15 +146,15 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
   let mountPoints: ContainerRecord['mountPoints'];
   // The /etc files do not depend on the snapshot: written while it is prepared.
   const hostGateway = ctx.network.hostGateway();
-  const etcWritten = writeEtcFiles(dir, hostname, h, hostGateway ? { hostGateway } : {});
+  const etcWritten = writeEtcFiles(dir, p.hostname, h, hostGateway ? { hostGateway } : {});
   etcWritten.catch(() => undefined);
   try {
-    await ctx.deps.snapshots.prepare(id, top, { 'wharf.container': id });
+    await ctx.deps.snapshots.prepare(id, p.top, { 'wharf.container': id });
     prepared = true;
     t.mark('snapshot');
     mountPoints = await createMountPoints(ctx.mountDeps, {
       id,
-      config,
+      config: p.config,
       hostConfig: h,
       findContainer: (ref) => ctx.store.find(ref),
       rootfsDir: ctx.rootfsDir(id),
@@ -104,31 +162,12 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
     });
     const etc = await etcWritten;
     t.mark('mountPointsEtc');
-    const rec: ContainerRecord = {
-      id,
-      name: requested ?? freeName(ctx),
-      created: nowRfc3339Nano(),
-      image: user.Image ?? '',
-      imageId: image.id,
-      config,
-      hostConfig: h,
-      path: argv[0] ?? '',
-      args: argv.slice(1),
-      state: createdState(),
-      restartCount: 0,
-      hasBeenManuallyStopped: false,
-      snapshotKey: id,
-      logPath,
-      ...etc,
-      runtime: h.Runtime || ctx.deps.defaultRuntime,
-      mountPoints,
-    };
-    rec.networkingConfig = networkingConfig;
+    const rec = newRecord(ctx, p, etc, mountPoints);
     await ctx.store.add(rec);
     t.mark('record');
     ctx.log.debug('container created', { id: id.slice(0, 12), ...t.fields() });
     ctx.event(rec, 'create');
-    return { Id: id, Warnings: warnings };
+    return { Id: id, Warnings: p.warnings };
   } catch (err) {
     // Volumes it referenced are released; the anonymous ones it made go (moby cleanupContainer with removeVolume).
     if (mountPoints) await releaseMountPoints(ctx.mountDeps, id, mountPoints, { removeAnonymous: true }).catch(() => undefined);

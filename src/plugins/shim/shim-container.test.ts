@@ -36,17 +36,7 @@ for (const runtime of ['runc', 'crun']) {
     });
     after(() => fx.cleanup());
 
-    const spawn = (c: TestContainer, opts: { stdin?: boolean } = {}) =>
-      spawnShim({
-        shimPath,
-        id: c.id,
-        bundle: c.bundle,
-        runtime,
-        runtimeRoot: fx.runtimeRoot,
-        stateDir: c.stateDir,
-        stdin: opts.stdin,
-        log: { path: c.logPath },
-      });
+    const spawn = (c: TestContainer, opts: { stdin?: boolean } = {}) => spawnShim(fx.spawnOptions(c, opts));
 
     /** Waits for the shim to finish: exit.json there, the shim process gone, socket removed. */
     async function shimDone(c: TestContainer): Promise<void> {

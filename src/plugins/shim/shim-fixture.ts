@@ -15,6 +15,7 @@ import { removeCgroupPath } from '../runtime/cgroups.js';
 import type { ShimConnection, ShimStream } from './attach-shim.js';
 import type { ShimExit } from './read-exit.js';
 import { ShimFiles } from './shim-paths.js';
+import type { SpawnShimOptions } from './spawn-shim.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -42,6 +43,8 @@ export interface ShimFixture {
   processFile(args: string[], opts?: { tty?: boolean }): Promise<string>;
   /** `runtime --root <private> ...args`. */
   runtimeCmd(...args: string[]): Promise<RunResult>;
+  /** spawnShim's options for container `c` (its bundle, state dir and log), with `extra` on top. */
+  spawnOptions(c: TestContainer, extra?: Partial<SpawnShimOptions>): SpawnShimOptions;
   cleanup(): Promise<void>;
 }
 
@@ -70,6 +73,16 @@ export async function createShimFixture(runtime: string, shimPath: string): Prom
     runtime,
     runtimeRoot,
     runtimeCmd,
+    spawnOptions: (c, extra = {}) => ({
+      shimPath,
+      id: c.id,
+      bundle: c.bundle,
+      runtime,
+      runtimeRoot,
+      stateDir: c.stateDir,
+      log: { path: c.logPath },
+      ...extra,
+    }),
     async container(args, opts = {}) {
       const id = `shim-${++seq}-${randomBytes(3).toString('hex')}`;
       const bundle = path.join(dir, 'bundles', id);

@@ -62,16 +62,7 @@ for (const runtime of ['runc', 'crun']) {
     });
     after(() => fx.cleanup());
 
-    const options = (c: TestContainer, extra: Partial<SpawnShimOptions> = {}): SpawnShimOptions => ({
-      shimPath,
-      id: c.id,
-      bundle: c.bundle,
-      runtime,
-      runtimeRoot: fx.runtimeRoot,
-      stateDir: c.stateDir,
-      log: { path: c.logPath },
-      ...extra,
-    });
+    const options = (c: TestContainer, extra: Partial<SpawnShimOptions> = {}) => fx.spawnOptions(c, extra);
 
     it('outlives the process that spawned it: keeps logging, and a new client can attach and stop it', async () => {
       const script = 'while :; do echo tick; sleep 0.05; done & read word; echo "bye $word"';

@@ -34,7 +34,7 @@ for (const runtime of ['runc', 'crun']) {
     /** Runs `args` to completion with the given log options; returns the container. */
     async function run(args: string[], log: Omit<ShimLogOptions, 'path'>, during?: (c: TestContainer) => Promise<void>) {
       const c = await fx.container(args);
-      await spawnShim({ shimPath, id: c.id, bundle: c.bundle, runtime, runtimeRoot: fx.runtimeRoot, stateDir: c.stateDir, log: { path: c.logPath, ...log } });
+      await spawnShim(fx.spawnOptions(c, { log: { path: c.logPath, ...log } }));
       const client = collect(await attachShim(c.stateDir));
       const following = during?.(c);
       await fx.runtimeCmd('start', c.id);

@@ -24,7 +24,7 @@ describe('the shim server (zygote)', () => {
 
   async function runEcho(text: string): Promise<{ shimPid: number; out: string }> {
     const c = await fx.container(['echo', text]);
-    const shim = await spawnShim({ shimPath, id: c.id, bundle: c.bundle, runtime: 'runc', runtimeRoot: fx.runtimeRoot, stateDir: c.stateDir, start: true });
+    const shim = await spawnShim(fx.spawnOptions(c, { start: true, log: undefined }));
     const conn = collect(await attachShim(c.stateDir));
     await conn.exit;
     return { shimPid: shim.shimPid, out: conn.text() };

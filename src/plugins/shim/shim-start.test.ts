@@ -28,19 +28,7 @@ for (const runtime of ['runc', 'crun']) {
     });
     after(() => fx.cleanup());
 
-    const spawn = (c: TestContainer, opts: { stdin?: boolean; tty?: boolean } = {}) =>
-      spawnShim({
-        shimPath,
-        id: c.id,
-        bundle: c.bundle,
-        runtime,
-        runtimeRoot: fx.runtimeRoot,
-        stateDir: c.stateDir,
-        stdin: opts.stdin,
-        tty: opts.tty,
-        log: { path: c.logPath },
-        start: true,
-      });
+    const spawn = (c: TestContainer, opts: { stdin?: boolean; tty?: boolean } = {}) => spawnShim(fx.spawnOptions(c, { ...opts, start: true }));
 
     it('runs the container at once; clients of the start window get its output from the start', async () => {
       const c = await fx.container(['sh', '-c', 'echo one; echo two >&2; exit 4']);

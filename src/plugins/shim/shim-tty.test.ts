@@ -23,17 +23,7 @@ for (const runtime of ['runc', 'crun']) {
 
     it('gives the container a pty: tty, resize seen by stty, input echoed, exit code', async () => {
       const c = await fx.container(['sh'], { tty: true });
-      await spawnShim({
-        shimPath,
-        id: c.id,
-        bundle: c.bundle,
-        runtime,
-        runtimeRoot: fx.runtimeRoot,
-        stateDir: c.stateDir,
-        tty: true,
-        stdin: true,
-        log: { path: c.logPath },
-      });
+      await spawnShim(fx.spawnOptions(c, { tty: true, stdin: true }));
       const conn = await attachShim(c.stateDir);
       const out = collect(conn);
       conn.resize(33, 111); // before start, as `docker run -t` sizes the terminal
@@ -64,7 +54,7 @@ for (const runtime of ['runc', 'crun']) {
       const c = await fx.container(['sh'], { tty: true });
       const stateDir = path.join(fx.dir, 'd'.repeat(60), 'e'.repeat(60), c.id);
       assert.ok(path.join(stateDir, 'attach.sock').length > 108);
-      await spawnShim({ shimPath, id: c.id, bundle: c.bundle, runtime, runtimeRoot: fx.runtimeRoot, stateDir, tty: true, stdin: true });
+      await spawnShim(fx.spawnOptions(c, { stateDir, tty: true, stdin: true, log: undefined }));
       const conn = await attachShim(stateDir);
       const out = collect(conn);
       await fx.runtimeCmd('start', c.id);
@@ -78,16 +68,7 @@ for (const runtime of ['runc', 'crun']) {
 
     it('runs a tty process without stdin (docker run -t)', async () => {
       const c = await fx.container(['sh', '-c', 'tty; echo done'], { tty: true });
-      await spawnShim({
-        shimPath,
-        id: c.id,
-        bundle: c.bundle,
-        runtime,
-        runtimeRoot: fx.runtimeRoot,
-        stateDir: c.stateDir,
-        tty: true,
-        log: { path: c.logPath },
-      });
+      await spawnShim(fx.spawnOptions(c, { tty: true }));
       const out = collect(await attachShim(c.stateDir));
       await fx.runtimeCmd('start', c.id);
       assert.equal((await out.exit).exitCode, 0);

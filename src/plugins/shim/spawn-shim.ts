@@ -82,10 +82,12 @@ async function readAll(stream: Readable | null | undefined): Promise<string> {
 }
 
 /**
- * Starts a wharf-shim for a container (`runtime create`) or an exec (`runtime exec --detach`) and
- * waits for its readiness line. Resolves once the runtime's create/exec returned: a container is
- * then *created* (the caller attaches, then runs `runtime start`), an exec is running.
- * The shim detaches itself (double fork, setsid), so it outlives this process.
+ * Starts a wharf-shim for a container (`runtime create`, or `run --detach` with `start`) or an
+ * exec (`runtime exec --detach`, or the shim's own native exec) and waits for its readiness line.
+ * Resolves once that returned: a container is then *created* (the caller attaches, then runs
+ * `runtime start`) or, with `start`, running; an exec is running. The shim is forked by the shim
+ * server (shim-server.ts) when it can be reached, else spawned from this process; either way it
+ * detaches itself (double fork, setsid), so it outlives this process.
  *
  * Throws the runtime's own error as a WharfError (see runtime-errors.ts): InvalidArgument with a
  * RuntimeErrorDetail (exitCode 127/126) for a missing or non-executable program, Internal

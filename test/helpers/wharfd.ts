@@ -112,7 +112,12 @@ export async function startWharfd(opts: { dir?: string; extraArgs?: string[] } =
     await waitForSocket(socket, 30_000, proc);
   } catch (err) {
     proc.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n--- wharfd log ---\n${log}`);
+    await exited;
+    // A daemon that failed part-way may have made host objects already (its default bridge keeps
+    // a subnet taken for every later daemon on the machine): swept like a destroyed one's.
+    const left = await sweepHost({ dir, dataRoot, execRoot }).catch(() => [] as string[]);
+    if (!opts.dir) await fs.rm(dir, { recursive: true, force: true });
+    throw new Error(`${(err as Error).message}\n--- wharfd log ---\n${log}${left.length ? `\n--- swept: ${left.join(', ')}` : ''}`);
   }
   const env = { ...process.env, DOCKER_HOST: host, WHARF_HOST: host, DOCKER_CONFIG: path.join(dir, 'docker-config'), DOCKER_BUILDKIT: '0' };
   const d: TestDaemon = {

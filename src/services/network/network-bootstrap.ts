@@ -88,6 +88,9 @@ async function chooseSubnet(state: NetworkState, cfg: DefaultBridgeConfig, old: 
   return { subnet, gateway: subnet.base + 1 };
 }
 
+/** How many subnets the default bridge tries before it asks for `--bip`. */
+const DEFAULT_BRIDGE_TRIES = 10;
+
 /** Whether another interface routes a prefix overlapping `subnet`. */
 async function sharedWithOthers(state: NetworkState, bridge: string, subnet: Cidr): Promise<boolean> {
   return (await state.deps.hostTaken([bridge])).some((t) => t.prefix > 0 && cidrOverlaps(t, subnet));
@@ -107,7 +110,9 @@ export async function bootstrapNetworks(state: NetworkState, cfg: DefaultBridgeC
     }
   }
   const avoid: Cidr[] = [];
-  for (let attempt = 0; attempt < 3; attempt++) {
+  // Daemons starting at once on one host can pick the same free subnet; each then moves on to
+  // the next. Three tries ran out with three test daemons starting together and two left over.
+  for (let attempt = 0; attempt < DEFAULT_BRIDGE_TRIES; attempt++) {
     const old = state.defaultBridge();
     const { subnet, gateway } = await chooseSubnet(state, cfg, old, avoid);
     const rec = defaultBridgeRecord(old?.id ?? randomId(), old?.created ?? now(), cfg.name, subnet, gateway);

@@ -20,10 +20,17 @@ const PROBE = [
   "grep -E '^(Uid|Gid|Groups|Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp|Seccomp_filters):' /proc/self/status",
   'for n in mnt pid net ipc uts cgroup; do [ "$(readlink /proc/self/ns/$n)" = "$(readlink /proc/1/ns/$n)" ] && echo "ns $n: pid 1\'s" || echo "ns $n: other"; done',
   '[ "$(cat /proc/self/cgroup)" = "$(cat /proc/1/cgroup)" ] && echo "cgroups: pid 1\'s" || { echo "cgroups: other"; cat /proc/self/cgroup; }',
-  'diff /proc/self/limits /proc/1/limits >/dev/null && echo "limits: pid 1\'s" || cat /proc/self/limits',
+  // When only the open-files line differs, that is said apart (see RUNC_NOFILE_RACE below).
+  'diff /proc/self/limits /proc/1/limits >/dev/null && echo "limits: pid 1\'s" || { a=$(grep -v "^Max open files" /proc/self/limits); b=$(grep -v "^Max open files" /proc/1/limits); [ "$a" = "$b" ] && echo "limits: pid 1\'s but nofile $(ulimit -Sn):$(ulimit -Hn)" || cat /proc/self/limits; }',
   'echo "oom $(cat /proc/self/oom_score_adj) pwd $(pwd) ppid $PPID"',
   'env | grep -v ^HOSTNAME= | sort',
 ].join('; ');
+
+// Debian 12's runc (1.1.5, Go 1.19) sets an exec's rlimits with prlimit(2) while the child's Go
+// runtime raises its own nofile soft limit, so now and then `runc exec` gets the wrong nofile
+// (opencontainers/runc#4195, fixed upstream in #4265/#4266). Native exec sets rlimits in the
+// child itself and has no such race; only runc's side is forgiven that one line.
+const RUNC_NOFILE_RACE = /limits: pid 1's but nofile \d+:\d+\n/;
 
 // `asPid1`: the exec runs as pid 1's user, so it may read pid 1's namespace links (another user
 // may not without CAP_SYS_PTRACE, and then both daemons print "other").
@@ -80,7 +87,9 @@ describe('exec: wharf-shim itself vs runc exec', { timeout: 300_000 }, () => {
       // Container ids (in cgroup paths) and host pids (the shim, seen with the host's pid
       // namespace) differ between the daemons by nature.
       const same = (out: string) => out.replace(/[0-9a-f]{64}/g, '<id>').replace(/ppid [1-9]\d*/, 'ppid <host pid>');
-      assert.equal(same(results[0]!.stdout), same(results[1]!.stdout));
+      // The native exec must hold pid 1's limits exactly; runc's may miss on nofile alone.
+      assert.doesNotMatch(results[0]!.stdout, /limits: pid 1's but/);
+      assert.equal(same(results[0]!.stdout), same(results[1]!.stdout).replace(RUNC_NOFILE_RACE, "limits: pid 1's\n"));
       assert.match(results[0]!.stdout, /^Seccomp:\s+(0|2)$/m);
       if (s.asPid1) assert.match(results[0]!.stdout, /ns mnt: pid 1's\nns pid: pid 1's/);
     });

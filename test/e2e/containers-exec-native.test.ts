@@ -114,17 +114,19 @@ describe('exec: wharf-shim itself vs runc exec', { timeout: 300_000 }, () => {
   });
 
   it('the filter is the one runc loads: denied syscalls EPERM, ones newer than the profile ENOSYS', async () => {
-    const bin = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-sysprobe-')), 'sysprobe');
-    const cc = await run('cc', ['-static', '-O2', '-o', bin, path.join(REPO, 'test/e2e/testdata/syscall-probe.c')]);
-    assert.equal(cc.code, 0, cc.stderr);
-    const results = await Promise.all(
-      [native, viaRunc].map(async (d) => {
-        const cp = await d.docker(['cp', bin, 'probe0:/sysprobe']);
-        assert.equal(cp.code, 0, cp.stderr);
-        return d.docker(['exec', 'probe0', '/sysprobe']);
-      }),
-    );
-    await fs.rm(path.dirname(bin), { recursive: true, force: true });
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-sysprobe-'));
+    const bin = path.join(tmp, 'sysprobe');
+    const results = await (async () => {
+      const cc = await run('cc', ['-static', '-O2', '-o', bin, path.join(REPO, 'test/e2e/testdata/syscall-probe.c')]);
+      assert.equal(cc.code, 0, cc.stderr);
+      return Promise.all(
+        [native, viaRunc].map(async (d) => {
+          const cp = await d.docker(['cp', bin, 'probe0:/sysprobe']);
+          assert.equal(cp.code, 0, cp.stderr);
+          return d.docker(['exec', 'probe0', '/sysprobe']);
+        }),
+      );
+    })().finally(() => fs.rm(tmp, { recursive: true, force: true }));
     assert.equal(results[0]!.stdout, results[1]!.stdout);
     assert.match(results[0]!.stdout, /^250: -1 1$/m, 'keyctl: EPERM (denied by the profile)');
     // mseal (462) exists on this kernel (EINVAL outside) but is newer than any syscall the profile

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { after, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { extractArchive } from './extract-archive.js';
 import { plainTree } from './secure-join.js';
@@ -32,7 +32,7 @@ describe('extractArchive', () => {
     await fs.symlink('/', path.join(root, 'escape'));
     await fs.symlink(outside, path.join(root, 'hostlink'));
   });
-  after(async () => {
+  afterEach(async () => {
     await fs.rm(base, { recursive: true, force: true });
   });
 

@@ -61,13 +61,16 @@ describe('the shim server (zygote)', () => {
       const s = net.connect({ path: '\\0' + ${JSON.stringify(server.name)} }, () => s.end(Buffer.concat([head, body])));
       let got = ''; s.on('data', (c) => (got += c)); s.on('error', () => {});
       s.on('close', () => console.log(JSON.stringify(got)));`;
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    await new Promise((r) => child.once('exit', r));
-    assert.equal(out.trim(), '""', 'closed without a reply');
-    assert.deepEqual(await fs.readdir(stateDir), [], 'no shim ran (it would have written shim.pid)');
-    await fs.rm(stateDir, { recursive: true, force: true });
+    try {
+      const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c));
+      await new Promise((r) => child.once('exit', r));
+      assert.equal(out.trim(), '""', 'closed without a reply');
+      assert.deepEqual(await fs.readdir(stateDir), [], 'no shim ran (it would have written shim.pid)');
+    } finally {
+      await fs.rm(stateDir, { recursive: true, force: true });
+    }
   });
 
   it('is replaced when it dies, and a shim still starts meanwhile', async () => {

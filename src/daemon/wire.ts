@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { EventBus } from '../core/events/events.js';
 import { type ImageUsage, noImageUsage } from '../core/images/image-usage.js';
 import type { Logger } from '../lib/logger.js';
+import { lookPath } from '../lib/look-path.js';
 import { FileContainerStore } from '../plugins/containers/file-container-store.js';
 import { LocalContentStore } from '../plugins/content/local-content-store.js';
 import { LocalImageStore } from '../plugins/images/local-image-store.js';
@@ -100,7 +101,8 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
   const runtimes = new Map<string, RuntimeEntry>();
   for (const name of ['runc', 'crun']) {
     const root = path.join(input.config.execRoot, 'runtime', name);
-    runtimes.set(name, { name, binary: name, root, runtime: createOciRuntimeCli({ binary: name, root }) });
+    const binary = await lookPath(name);
+    runtimes.set(name, { name, binary, root, runtime: createOciRuntimeCli({ binary, root }) });
   }
   // crun refuses hybrid cgroup hosts whose cgroup2 still offers a controller (see cgroups.ts).
   await bindFreeControllersToV1().catch((err) => input.log.warn('cannot move free cgroup controllers to v1; crun may fail', { err }));

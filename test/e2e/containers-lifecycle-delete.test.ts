@@ -44,13 +44,35 @@ async function processesRunning(argv: string[]): Promise<number[]> {
 
 describe('runtime delete after a run ends (runc)', () => {
   let d: TestDaemon | undefined;
+  let wrapperDir: string | undefined;
+  /** The runc commands the daemon ran (through a logging wrapper first on its PATH). */
+  const runcCalls = async () => (await fs.readFile(path.join(wrapperDir!, 'calls'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
   before(async () => {
-    d = await startDaemonWithBusybox();
+    wrapperDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-runc-wrap-'));
+    const real = (await run('sh', ['-c', 'command -v runc'])).stdout.trim();
+    const wrapper = path.join(wrapperDir, 'runc');
+    await fs.writeFile(wrapper, `#!/bin/sh\necho "$*" >> ${path.join(wrapperDir, 'calls')}\nexec ${real} "$@"\n`, { mode: 0o755 });
+    d = await startDaemonWithBusybox({ env: { ...process.env, PATH: `${wrapperDir}:${process.env.PATH ?? ''}` } });
   });
   after(async () => {
-    if (!d) return;
-    await removeAllContainers(d);
-    await d.destroy();
+    if (d) {
+      await removeAllContainers(d);
+      await d.destroy();
+    }
+    if (wrapperDir) await fs.rm(wrapperDir, { recursive: true, force: true });
+  });
+
+  it('run --rm in its own pid namespace: runc runs the container once and is never asked to delete it', async () => {
+    assert.ok(d);
+    const cidfile = path.join(d.dir, 'cid-own-ns');
+    const before = (await runcCalls()).length;
+    await ok(d, ['run', '--rm', '--cidfile', cidfile, '--network', 'none', 'busybox', 'true']);
+    const id = (await fs.readFile(cidfile, 'utf8')).trim();
+    await eventually(async () => !(await runcIds(d!)).includes(id), 'runc has no state for it');
+    assert.deepEqual(await cgroupsOf([id]), []);
+    const calls = (await runcCalls()).slice(before).filter((c) => c.includes(id));
+    // The daemon deletes the stopped container's runc state itself (runc-state.ts).
+    assert.deepEqual(calls.map((c) => c.split(' ').find((w) => ['run', 'create', 'start', 'delete', 'kill'].includes(w))), ['run']);
   });
 
   it('a start right after the run ended (same id) works: it waits for the pending delete', async () => {
@@ -73,6 +95,7 @@ describe('runtime delete after a run ends (runc)', () => {
     await ok(d, ['start', '-a', id]);
     assert.equal((await runcIds(d)).includes(id), false, 'runc has no state for it');
     assert.deepEqual(await processesRunning(marker), [], 'runc delete --force killed the orphaned sleep');
+    assert.ok((await runcCalls()).some((c) => c.includes(`delete --force ${id}`)), 'runc’s own delete --force ran');
     await ok(d, ['rm', id]);
   });
 

@@ -55,7 +55,7 @@ export async function removeAllContainers(d: TestDaemon): Promise<void> {
   if (ids.length) await d.docker(['rm', '-f', ...ids]);
 }
 
-export async function startDaemonWithBusybox(opts: { dir?: string; extraArgs?: string[]; load?: boolean } = {}): Promise<TestDaemon> {
+export async function startDaemonWithBusybox(opts: { dir?: string; extraArgs?: string[]; env?: NodeJS.ProcessEnv; load?: boolean } = {}): Promise<TestDaemon> {
   process.env.WHARF_SHIM_PATH = await shimBinary();
   const d = await startWharfd(opts);
   if (opts.load !== false) {

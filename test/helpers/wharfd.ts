@@ -85,7 +85,7 @@ export async function waitForSocket(socket: string, timeoutMs = 20_000, proc?: C
  * dir, so tests never collide with each other or a developer's daemon. Pass `dir` to restart on
  * the same paths.
  */
-export async function startWharfd(opts: { dir?: string; extraArgs?: string[] } = {}): Promise<TestDaemon> {
+export async function startWharfd(opts: { dir?: string; extraArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<TestDaemon> {
   const dir = opts.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-test-')));
   const socket = path.join(dir, 'wharf.sock');
   const dataRoot = path.join(dir, 'data');
@@ -93,7 +93,7 @@ export async function startWharfd(opts: { dir?: string; extraArgs?: string[] } =
   const pidfile = path.join(dir, 'wharfd.pid');
   const host = `unix://${socket}`;
   const args = [...entry('wharfd'), '--host', host, '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', pidfile, ...(opts.extraArgs ?? [])];
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO });
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO, env: opts.env ?? process.env });
   let log = '';
   proc.stdout!.on('data', (b: Buffer) => (log += b.toString()));
   proc.stderr!.on('data', (b: Buffer) => (log += b.toString()));

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ContainerRecord } from '../../../core/containers/container.js';
 import { removeCgroupPath } from '../../../plugins/runtime/cgroups.js';
+import { removeStoppedRuncState } from '../../../plugins/runtime/runc-state.js';
 import { unmountRootfs } from '../../../plugins/runtime/rootfs-mount.js';
 import { releaseRunMounts } from '../mounts/mount-setup.js';
 import type { LifecycleContext } from './lifecycle-context.js';
@@ -62,7 +63,7 @@ export async function releaseRun(ctx: LifecycleContext, rec: ContainerRecord, op
   const runtimeState = async () => {
     if (deferred) {
       // Nothing of the run can still use its namespaces: they go at once, the runtime's state later.
-      await Promise.all([ctx.runtimeDeletes.defer(rec.id, () => deleteRuntimeState(ctx, rec), opts.deleteAfter), network()]);
+      await Promise.all([ctx.runtimeDeletes.defer(rec.id, () => deleteRuntimeState(ctx, rec, { initExited: opts.initExited }), opts.deleteAfter), network()]);
       return;
     }
     await t.time('rtDelete', () => deleteRuntimeState(ctx, rec));
@@ -83,10 +84,12 @@ export async function releaseRun(ctx: LifecycleContext, rec: ContainerRecord, op
  * runc/crun leave (and their empty parents). Failures of the delete are logged, not thrown: the
  * next start of the id deletes again, and the start-up sweep finds what stays.
  */
-export async function deleteRuntimeState(ctx: LifecycleContext, rec: ContainerRecord): Promise<void> {
+export async function deleteRuntimeState(ctx: LifecycleContext, rec: ContainerRecord, opts: { initExited?: boolean } = {}): Promise<void> {
   const rt = ctx.runtimeOf(rec);
   if (await exists(path.join(rt.root, rec.id))) {
-    await rt.runtime.delete(rec.id, { force: true }).catch((err) => ctx.log.warn('runtime delete failed', { id: rec.id, err }));
+    // runc's delete of an init that exited in its own pid namespace is done here, without runc.
+    const native = opts.initExited === true && ownsPidNamespace(rec) && rt.name === 'runc' && (await removeStoppedRuncState(rt.root, rec.id));
+    if (!native) await rt.runtime.delete(rec.id, { force: true }).catch((err) => ctx.log.warn('runtime delete failed', { id: rec.id, err }));
   }
   // After the delete: no process of the run is left in the cgroups being removed.
   await removeCgroupPath(ctx.cgroupsPath(rec), rec.hostConfig.CgroupParent || ctx.deps.facts.cgroupParent);

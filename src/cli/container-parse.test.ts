@@ -13,11 +13,12 @@ import { parseGoDuration } from './containers/go-duration.js';
 import { naturalCompare } from './containers/natural-less.js';
 import { getTimestamp } from './containers/timestamps.js';
 import { canonicalIP, validateExtraHost, validateLabel } from './run/flag-validators.js';
-import { goParseInt, memSwapBytes, nanoCpus, parseUlimit, ramInBytes } from './run/go-parse.js';
+import { ramInBytes } from '../lib/go-units.js';
+import { goParseInt, memSwapBytes, nanoCpus, parseUlimit } from './run/go-parse.js';
 import { dedupeEnv, parseKeyValueFile } from './run/kv-files.js';
 import { parseMountSpec } from './run/mount-spec.js';
 import { parsePorts, parsePortSpec } from './run/port-specs.js';
-import { DetachKeyMatcher, detachKeysToBytes } from './tty/detach-keys.js';
+import { DetachMatcher, parseDetachKeys } from '../lib/detach-keys.js';
 
 describe('container flag values', () => {
   it('parses sizes as go-units RAMInBytes', () => {
@@ -133,10 +134,10 @@ describe('times, keys and display helpers', () => {
   });
 
   it('parses detach keys and matches them across chunks', () => {
-    assert.deepEqual([...detachKeysToBytes('ctrl-p,ctrl-q')], [16, 17]);
-    assert.deepEqual([...detachKeysToBytes('a,ctrl-@,DEL')], [97, 0, 127]);
-    assert.throws(() => detachKeysToBytes('ctrl-xx'), /Unknown character: 'ctrl-xx'/);
-    const m = new DetachKeyMatcher(Buffer.from([16, 17]));
+    assert.deepEqual([...parseDetachKeys('ctrl-p,ctrl-q')], [16, 17]);
+    assert.deepEqual([...parseDetachKeys('a,ctrl-@,DEL')], [97, 0, 127]);
+    assert.throws(() => parseDetachKeys('ctrl-xx'), /Unknown character: 'ctrl-xx'/);
+    const m = new DetachMatcher(Buffer.from([16, 17]));
     assert.deepEqual(m.push(Buffer.from('ab\x10')), { forward: Buffer.from('ab'), detached: false });
     assert.deepEqual(m.push(Buffer.from('c')), { forward: Buffer.from('\x10c'), detached: false });
     m.push(Buffer.from('\x10'));

@@ -15,7 +15,8 @@ import {
   validateLabel,
   validateSysctl,
 } from './flag-validators.js';
-import { goParseInt, memSwapBytes, nanoCpus, parseUlimit, ramInBytes, type Ulimit } from './go-parse.js';
+import { ramInBytes } from '../../lib/go-units.js';
+import { goParseInt, memSwapBytes, nanoCpus, parseUlimit, type Ulimit } from './go-parse.js';
 import { parseMountSpec } from './mount-spec.js';
 
 /** The parsed container flags (commander's camelCase keys). */

@@ -3,7 +3,7 @@
  * (fields in Go's marshal order, empty ones left out as `omitempty` does).
  */
 import path from 'node:path';
-import { ramInBytes } from './go-parse.js';
+import { ramInBytes } from '../../lib/go-units.js';
 
 interface MountDraft {
   Type: string;

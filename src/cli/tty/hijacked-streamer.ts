@@ -6,7 +6,8 @@
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { demuxStream } from '../../client/stdcopy.js';
-import { DetachKeyMatcher, effectiveDetachKeys } from './detach-keys.js';
+import { DetachMatcher } from '../../lib/detach-keys.js';
+import { effectiveDetachKeys } from './detach-keys.js';
 import { setRawTerminal, type TerminalInput } from './terminal.js';
 
 export interface StreamerOptions {
@@ -78,7 +79,7 @@ function pumpInput(opts: StreamerOptions, restore: () => void, resolve: (end: St
     resolve('done');
     return () => {};
   }
-  const matcher = opts.tty ? new DetachKeyMatcher(effectiveDetachKeys(opts.detachKeys, opts.warn)) : undefined;
+  const matcher = opts.tty ? new DetachMatcher(effectiveDetachKeys(opts.detachKeys, opts.warn)) : undefined;
   const onData = (chunk: Buffer | string) => {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     const { forward, detached } = matcher ? matcher.push(buf) : { forward: buf, detached: false };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hasMountOptions, mountArgs, ramInBytes, validateLocalOptions } from './local-options.js';
+import { ramInBytes } from '../../lib/go-units.js';
+import { hasMountOptions, mountArgs, validateLocalOptions } from './local-options.js';
 
 describe('local driver options', () => {
   it('accepts what dockerd accepts', () => {

@@ -3,6 +3,7 @@
  * `--opt size=…`), checked with dockerd's messages (moby volume/local/local_unix.go).
  */
 import { invalidArgument } from '../../errdefs/index.js';
+import { ramInBytes } from '../../lib/go-units.js';
 
 const VALID = new Set(['type', 'o', 'device', 'size']);
 /** Each option and the ones it needs; checked in this order (Go walks a map, so dockerd's order varies). */
@@ -12,12 +13,13 @@ const MANDATORY: ReadonlyArray<[string, string[]]> = [
   ['o', ['device', 'type']],
 ];
 
-/** go-units RAMInBytes: `512`, `1.5k`, `10m`, `1GiB` (binary multiples). */
-export function ramInBytes(value: string): number {
-  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(value);
-  if (!m) throw invalidArgument(`invalid size: '${value}'`);
-  const exp = m[2] ? 'kmgtp'.indexOf(m[2].toLowerCase()) + 1 : 0;
-  return Math.trunc(Number.parseFloat(m[1]!) * 1024 ** exp);
+/** go-units RAMInBytes (src/lib/go-units.ts), its error as InvalidArgument. */
+function sizeInBytes(value: string): number {
+  try {
+    return ramInBytes(value);
+  } catch (err) {
+    throw invalidArgument((err as Error).message);
+  }
 }
 
 /**
@@ -31,7 +33,7 @@ export function validateLocalOptions(options: Record<string, string> | null): vo
     if (!(opt in options)) continue;
     for (const n of needs) if (!(n in options)) throw invalidArgument(`missing required option: "${n}"`);
   }
-  if (options.size !== undefined && ramInBytes(options.size) > 0) throw invalidArgument('quota size requested but no quota support');
+  if (options.size !== undefined && sizeInBytes(options.size) > 0) throw invalidArgument('quota size requested but no quota support');
 }
 
 /** Whether the options call for a mount (`type`/`device` given), as opposed to a plain directory. */

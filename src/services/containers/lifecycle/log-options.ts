@@ -1,17 +1,10 @@
 import { invalidArgument } from '../../../errdefs/index.js';
 import type { HostConfig } from '../../../spec/engine/types.js';
 import type { ShimLogOptions } from '../../../plugins/shim/spawn-shim.js';
+import { ramInBytes } from '../../../lib/go-units.js';
 
 /** Options the json-file driver accepts (moby daemon/logger/jsonfilelog ValidateLogOpt). */
 const JSON_FILE_OPTS = new Set(['max-file', 'max-size', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag']);
-
-/** go-units RAMInBytes: `10m`, `1.5k`, `2g`, `512` (binary multiples, as Docker reads max-size). */
-export function ramInBytes(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)i?b?$/i.exec(s.trim());
-  if (!m) throw invalidArgument(`invalid size: '${s}'`);
-  const pow = ' kmgtp'.indexOf((m[2] || ' ').toLowerCase());
-  return Math.floor(Number(m[1]) * 1024 ** pow);
-}
 
 /**
  * Validates LogConfig at create as dockerd does and returns what the shim needs: json-file (with
@@ -28,7 +21,13 @@ export function shimLogOptions(h: HostConfig, logPath: string): ShimLogOptions |
   }
   const opts: ShimLogOptions = { path: logPath };
   const size = cfg['max-size'];
-  if (size !== undefined && size !== '-1') opts.maxSize = ramInBytes(size);
+  if (size !== undefined && size !== '-1') {
+    try {
+      opts.maxSize = ramInBytes(size);
+    } catch (err) {
+      throw invalidArgument((err as Error).message);
+    }
+  }
   const files = cfg['max-file'];
   if (files !== undefined) {
     const n = Number(files);

@@ -13,7 +13,7 @@ import type { EventBus } from '../../../core/events/events.js';
 import { conflict, invalidArgument } from '../../../errdefs/index.js';
 import { attachShim } from '../../../plugins/shim/attach-shim.js';
 import { readJsonLog } from '../../../plugins/shim/json-log-reader.js';
-import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../../lib/detach-keys.js';
 import { publishContainerEvent, type StreamContainers } from './stream-deps.js';
 import { StreamSession } from './stream-session.js';
 import type { TerminalResizer } from './terminal-resizer.js';

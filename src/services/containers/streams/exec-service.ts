@@ -21,7 +21,7 @@ import { readExit } from '../../../plugins/shim/read-exit.js';
 import { spawnShim } from '../../../plugins/shim/spawn-shim.js';
 import type { ExecConfig, ExecInspectResponse } from '../../../spec/engine/types.js';
 import type { PreparedStream } from './attach-service.js';
-import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../../lib/detach-keys.js';
 import { writeExecLaunch } from './exec-launch.js';
 import { buildExecProcess, execEnv, readBundleSpec } from './exec-process.js';
 import { type ExecRecord, ExecStore } from './exec-store.js';

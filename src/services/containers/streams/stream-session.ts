@@ -15,7 +15,7 @@
 import type { Duplex } from 'node:stream';
 import type { ShimConnection, ShimStream } from '../../../plugins/shim/attach-shim.js';
 import type { ShimExit } from '../../../plugins/shim/read-exit.js';
-import { DetachMatcher } from './detach-keys.js';
+import { DetachMatcher } from '../../../lib/detach-keys.js';
 import { muxFrame, StdStream } from './stdcopy.js';
 
 export interface StreamSessionOptions {

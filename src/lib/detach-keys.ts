@@ -1,8 +1,8 @@
 /**
  * Detach keys (`--detach-keys`, `detachKeys=`): Docker's syntax (moby pkg/term ToBytes) and the
- * matcher that watches a tty attach's stdin for the sequence (moby's escapeProxy).
+ * matcher that watches a tty's typed input for the sequence (moby's escapeProxy). One copy for
+ * both ends: the daemon watches an attach's stdin, the CLI the user's keystrokes.
  */
-import { invalidArgument } from '../../../errdefs/index.js';
 
 /** ctrl-p ctrl-q, Docker's default. */
 export const DEFAULT_DETACH_KEYS: Buffer = Buffer.from([0x10, 0x11]);
@@ -20,7 +20,7 @@ const CTRL_NAMES = [
 
 /**
  * Parses `ctrl-p,ctrl-q`, `a,b`, `DEL`: comma-separated single characters or control names.
- * Throws a plain message (the caller words it as Docker does for attach or exec).
+ * Throws `Unknown character: 'x'` (the daemon words it as Docker does for attach or exec).
  */
 export function parseDetachKeys(spec: string): Buffer {
   const codes: number[] = [];
@@ -32,7 +32,7 @@ export function parseDetachKeys(spec: string): Buffer {
     const ctrl = CTRL_NAMES.indexOf(key);
     if (ctrl >= 0) codes.push(ctrl);
     else if (key === 'DEL') codes.push(127);
-    else throw invalidArgument(`Unknown character: '${key}'`);
+    else throw new Error(`Unknown character: '${key}'`);
   }
   return Buffer.from(codes);
 }

@@ -9,7 +9,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { errnoCode, invalidArgument, isWharfError, notFound, toWharfError } from '../../errdefs/index.js';
 import type { TarEntryType } from '../../lib/tar/tar-reader.js';
-import { TarWriter, type TarWriteHeader } from '../../lib/tar/tar-writer.js';
+import { devNumbers, TarWriter, type TarWriteHeader } from '../../lib/tar/tar-writer.js';
 import { keepBuildFiles, type ParentMatches, PatternMatcher, readDockerignore } from './dockerignore.js';
 import { goClean } from './go-path.js';
 
@@ -99,7 +99,6 @@ interface ExtraDockerfile {
   ignoreText: string | undefined;
 }
 
-const READ_CHUNK = 1 << 20;
 
 class ContextPacker {
   private readonly links = new Map<string, string>();
@@ -176,11 +175,7 @@ class ContextPacker {
     if (st.isSymbolicLink()) return this.tar.header({ ...meta, name: rel, type: 'symlink', linkname: await fs.readlink(this.abs(rel)) });
     if (st.isFile()) return this.file(rel, st, meta);
     const type: TarEntryType = st.isFIFO() ? 'fifo' : st.isBlockDevice() ? 'block-device' : 'character-device';
-    // glibc's gnu_dev_major / gnu_dev_minor split of a dev_t.
-    const r = st.rdev;
-    const devmajor = Number(((r >> 8n) & 0xfffn) | ((r >> 32n) & ~0xfffn));
-    const devminor = Number((r & 0xffn) | ((r >> 12n) & ~0xffn));
-    return this.tar.header({ ...meta, name: rel, type, devmajor, devminor });
+    return this.tar.header({ ...meta, name: rel, type, ...devNumbers(st.rdev) });
   }
 
   private async file(rel: string, st: BigIntStats, meta: Omit<TarWriteHeader, 'name' | 'type'>): Promise<void> {
@@ -190,20 +185,7 @@ class ContextPacker {
       throw err;
     });
     try {
-      await this.tar.header({ ...meta, name: rel, type: 'file', size });
-      let pos = 0;
-      while (pos < size) {
-        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - pos));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) {
-          // Shrank since lstat: pad so the archive stays well-formed.
-          await this.tar.body(Buffer.alloc(size - pos));
-          break;
-        }
-        await this.tar.body(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-        pos += bytesRead;
-      }
-      await this.tar.endBody(size);
+      await this.tar.fileEntry({ ...meta, name: rel, type: 'file', size }, fh);
     } finally {
       await fh.close();
     }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { internal } from '../../errdefs/index.js';
 import type { Digest } from '../digest.js';
@@ -35,6 +36,14 @@ const TYPEFLAG: Record<TarEntryType, string> = {
 
 const ZERO_BLOCK = Buffer.alloc(512);
 const USTAR = Buffer.from('ustar\u000000', 'latin1');
+
+/** Linux's `major()`/`minor()` of a dev_t (glibc's gnu_dev_major/minor), for device entries. */
+export function devNumbers(rdev: bigint): { devmajor: number; devminor: number } {
+  return { devmajor: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)), devminor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)) };
+}
+
+/** How much of a file body is read at once. */
+const READ_CHUNK = 1 << 20;
 
 /**
  * A streaming tar writer (POSIX pax format, like Go's archive/tar that Docker uses), hashing
@@ -117,6 +126,29 @@ export class TarWriter {
     await this.header({ ...h, size: data.length });
     await this.body(data);
     await this.endBody(data.length);
+  }
+
+  /**
+   * A regular file's entry whose body is read from `fh`: exactly `size` bytes, the size the
+   * header promised (the caller's lstat), zero-padded if the file shrank meanwhile so the archive
+   * stays well-formed; growth after lstat is not read. The three tree packers (layer diffs, the
+   * build context, bootstrap trees) share it.
+   */
+  async fileEntry(h: TarWriteHeader & { size: number }, fh: FileHandle): Promise<void> {
+    const size = h.size;
+    await this.header({ ...h, type: 'file' });
+    let pos = 0;
+    while (pos < size) {
+      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - pos));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) {
+        await this.body(Buffer.alloc(size - pos));
+        break;
+      }
+      await this.body(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    await this.endBody(size);
   }
 
   /** Writes the end-of-archive marker (two zero blocks). Does not end the output stream. */

@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { errnoCode, isWharfError, notFound, toWharfError } from '../../errdefs/index.js';
 import type { Digest } from '../digest.js';
 import type { TarEntryType } from './tar-reader.js';
-import { TarWriter, type TarWriteHeader } from './tar-writer.js';
+import { devNumbers, TarWriter, type TarWriteHeader } from './tar-writer.js';
 import { readXattrTree, type XattrTree } from './xattr-tree.js';
 
 export interface TarResult {
@@ -23,7 +23,6 @@ export interface TarDirectoryOptions {
   rootName?: string;
 }
 
-const READ_CHUNK = 1 << 20;
 /**
  * Not carried into archives: overlay's bookkeeping (turned into OCI whiteouts instead) and SELinux
  * labels, which belong to the host that wrote the file.
@@ -164,42 +163,18 @@ class TreeArchiver {
       await this.tar.header({ ...meta, name, type: 'symlink', linkname: await fs.readlink(this.abs(rel)) });
     } else if (st.isCharacterDevice() || st.isBlockDevice() || st.isFIFO()) {
       const type: TarEntryType = st.isFIFO() ? 'fifo' : st.isBlockDevice() ? 'block-device' : 'character-device';
-      await this.tar.header({ ...meta, name, type, devmajor: devMajor(st.rdev), devminor: devMinor(st.rdev) });
+      await this.tar.header({ ...meta, name, type, ...devNumbers(st.rdev) });
     } else {
       await this.file(rel, name, st, meta);
     }
   }
 
-  /** Writes a regular file's header and exactly st.size bytes (zero-padded if it shrank meanwhile). */
   private async file(rel: string, name: string, st: BigIntStats, meta: Omit<TarWriteHeader, 'name' | 'type'>): Promise<void> {
-    const size = Number(st.size);
     const fh = await fs.open(this.abs(rel), constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
-      await this.tar.header({ ...meta, name, type: 'file', size });
-      let pos = 0;
-      while (pos < size) {
-        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - pos));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) {
-          // The file shrank since lstat: keep the archive well-formed by padding with zeros.
-          await this.tar.body(Buffer.alloc(size - pos));
-          break;
-        }
-        await this.tar.body(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-        pos += bytesRead;
-      }
-      await this.tar.endBody(size);
+      await this.tar.fileEntry({ ...meta, name, type: 'file', size: Number(st.size) }, fh);
     } finally {
       await fh.close();
     }
   }
-}
-
-/** Linux's major/minor split of a dev_t (glibc's gnu_dev_major/minor). */
-function devMajor(rdev: bigint): number {
-  return Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
-}
-
-function devMinor(rdev: bigint): number {
-  return Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
 }

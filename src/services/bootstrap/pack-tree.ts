@@ -3,7 +3,7 @@ import { constants, promises as fs } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { invalidArgument } from '../../errdefs/index.js';
 import type { Digest } from '../../lib/digest.js';
-import { TarWriter, type TarWriteHeader } from '../../lib/tar/tar-writer.js';
+import { devNumbers, TarWriter, type TarWriteHeader } from '../../lib/tar/tar-writer.js';
 import { readXattrTree, type XattrTree } from '../../lib/tar/xattr-tree.js';
 import { comparePaths } from './pack-entries.js';
 
@@ -31,12 +31,7 @@ export interface PackTreeResult {
 
 /** SELinux labels belong to the host that wrote the file, not to the image. */
 const SKIPPED_XATTRS = new Set(['security.selinux']);
-const READ_CHUNK = 1 << 20;
 
-/** Linux's `major()`/`minor()` of a dev_t (glibc's encoding). */
-function devNumbers(rdev: bigint): { devmajor: number; devminor: number } {
-  return { devmajor: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)), devminor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)) };
-}
 
 /** Walks a tree in a stable order and writes each kept path through a TarWriter. */
 class TreePacker {
@@ -87,23 +82,10 @@ class TreePacker {
     return this.file(rel, Number(st.size), meta);
   }
 
-  /** Writes exactly `size` bytes: the tar header already promised them, even if the file changed since lstat. */
   private async file(rel: string, size: number, meta: Omit<TarWriteHeader, 'name' | 'type'>): Promise<void> {
     const fh = await fs.open(`${this.root}/${rel}`, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
-      await this.tar.header({ ...meta, name: rel, type: 'file', size });
-      let pos = 0;
-      while (pos < size) {
-        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - pos));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) {
-          await this.tar.body(Buffer.alloc(size - pos));
-          break;
-        }
-        await this.tar.body(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-        pos += bytesRead;
-      }
-      await this.tar.endBody(size);
+      await this.tar.fileEntry({ ...meta, name: rel, type: 'file', size }, fh);
     } finally {
       await fh.close();
     }

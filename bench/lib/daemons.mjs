@@ -8,6 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { privateDockerdArgs } from './dockerd-args.mjs';
 import { run } from './proc.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -123,24 +124,7 @@ export async function startWharfd() {
 export async function startDockerd() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wharf-bd-'));
   const socketPath = path.join(dir, 'docker.sock');
-  const args = [
-    '--host',
-    `unix://${socketPath}`,
-    '--data-root',
-    path.join(dir, 'root'),
-    '--exec-root',
-    path.join(dir, 'exec'),
-    '--pidfile',
-    path.join(dir, 'docker.pid'),
-    '--bridge',
-    'none',
-    '--iptables=false',
-    '--ip-masq=false',
-    '--storage-driver',
-    'overlay2',
-    '--log-level',
-    'warn',
-  ];
+  const args = [...privateDockerdArgs(dir, socketPath), '--log-level', 'warn'];
   return startDaemon('dockerd', 'dockerd', args, dir, socketPath);
 }
 

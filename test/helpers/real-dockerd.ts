@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { privateDockerdArgs } from '../../bench/lib/dockerd-args.mjs';
 
 /** The docker CLI used as an oracle (the preinstalled client 28). */
 export const DOCKER_CLI = '/usr/local/bin/docker';
@@ -97,22 +98,7 @@ export async function startRealDockerd(opts: { timeoutMs?: number } = {}): Promi
   // Short prefix: a unix socket path must stay under 108 bytes.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wharf-rd-'));
   const socketPath = path.join(dir, 'docker.sock');
-  const args = [
-    '--host',
-    `unix://${socketPath}`,
-    '--data-root',
-    path.join(dir, 'root'),
-    '--exec-root',
-    path.join(dir, 'exec'),
-    '--pidfile',
-    path.join(dir, 'pid'),
-    '--bridge',
-    'none',
-    '--iptables=false',
-    '--ip-masq=false',
-    '--storage-driver',
-    'overlay2',
-  ];
+  const args = privateDockerdArgs(dir, socketPath);
   // dockerd runs under a small watchdog shell: SIGTERM to the shell stops dockerd cleanly, and if
   // the test process dies without calling stop(), the shell notices (its parent is gone) and stops
   // dockerd and removes the directory, so a crashed test leaves no daemon behind.

@@ -2,16 +2,14 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RuntimeErrorDetail } from '../../core/runtime/runtime.js';
 import { isKind, type WharfError } from '../../errdefs/index.js';
-import { bindFreeControllersToV1 } from '../runtime/cgroups.js';
 import { attachShim } from './attach-shim.js';
 import { readExit } from './read-exit.js';
 import {
-  buildShim,
+  buildShimForTests,
   collect,
   createShimFixture,
   readLogRecords,
@@ -22,11 +20,7 @@ import {
 } from './shim-fixture.js';
 import { spawnShim } from './spawn-shim.js';
 
-// crun refuses hybrid cgroup hosts whose cgroup2 still offers a controller.
-await bindFreeControllersToV1();
-const buildDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-shim-build-'));
-const shimPath = await buildShim(path.join(buildDir, 'wharf-shim'));
-after(() => fs.rm(buildDir, { recursive: true, force: true }));
+const shimPath = await buildShimForTests();
 
 for (const runtime of ['runc', 'crun']) {
   describe(`wharf-shim with ${runtime}: containers without a tty`, () => {

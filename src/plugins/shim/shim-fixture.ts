@@ -7,11 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { makeBusyboxRootfs, minimalSpec, writeBundleConfig } from '../../core/runtime/busybox-bundle.js';
 import type { OciProcess } from '../../core/runtime/oci-spec-types.js';
 import { type RunResult, runCommand } from '../../lib/exec-file.js';
-import { removeCgroupPath } from '../runtime/cgroups.js';
+import { bindFreeControllersToV1, removeCgroupPath } from '../runtime/cgroups.js';
 import type { ShimConnection, ShimStream } from './attach-shim.js';
 import type { ShimExit } from './read-exit.js';
 import { ShimFiles } from './shim-paths.js';
@@ -23,6 +24,17 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 export async function buildShim(out: string): Promise<string> {
   await runCommand('bash', [path.join(repoRoot, 'scripts/build-shim.sh'), out]);
   return out;
+}
+
+/**
+ * The wharf-shim a shim test file runs (call at its top level): built into a temp dir removed
+ * after the file's tests, on a host readied for crun (see bindFreeControllersToV1).
+ */
+export async function buildShimForTests(): Promise<string> {
+  await bindFreeControllersToV1();
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-shim-build-'));
+  after(() => fs.rm(dir, { recursive: true, force: true }));
+  return buildShim(path.join(dir, 'wharf-shim'));
 }
 
 export interface TestContainer {

@@ -2,13 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { bindFreeControllersToV1 } from '../runtime/cgroups.js';
 import { attachShim } from './attach-shim.js';
 import {
-  buildShim,
+  buildShimForTests,
   collect,
   createShimFixture,
   readLogRecords,
@@ -19,10 +17,7 @@ import {
 } from './shim-fixture.js';
 import { type SpawnedShim, type SpawnShimOptions, spawnShim } from './spawn-shim.js';
 
-await bindFreeControllersToV1();
-const buildDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-shim-build-'));
-const shimPath = await buildShim(path.join(buildDir, 'wharf-shim'));
-after(() => fs.rm(buildDir, { recursive: true, force: true }));
+const shimPath = await buildShimForTests();
 
 /**
  * Runs spawnShim in a separate Node process (as wharfd would), returns what it reported and

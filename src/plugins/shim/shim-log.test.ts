@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { bindFreeControllersToV1 } from '../runtime/cgroups.js';
 import { attachShim } from './attach-shim.js';
 import { type JsonLogEntry, readJsonLog } from './json-log-reader.js';
-import { buildShim, collect, createShimFixture, type ShimFixture, type TestContainer } from './shim-fixture.js';
+import { buildShimForTests, collect, createShimFixture, type ShimFixture, type TestContainer } from './shim-fixture.js';
 import { type ShimLogOptions, spawnShim } from './spawn-shim.js';
 
-await bindFreeControllersToV1();
-const buildDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-shim-build-'));
-const shimPath = await buildShim(path.join(buildDir, 'wharf-shim'));
-after(() => fs.rm(buildDir, { recursive: true, force: true }));
+const shimPath = await buildShimForTests();
 
 async function collectAll(it: AsyncIterable<JsonLogEntry>): Promise<JsonLogEntry[]> {
   const out: JsonLogEntry[] = [];

@@ -5,13 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { attachShim } from './attach-shim.js';
-import { buildShim, collect, createShimFixture, type ShimFixture } from './shim-fixture.js';
+import { buildShimForTests, collect, createShimFixture, type ShimFixture } from './shim-fixture.js';
 import { requestShim, shimServer } from './shim-server.js';
 import { spawnShim } from './spawn-shim.js';
 
-const buildDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-shim-build-'));
-const shimPath = await buildShim(path.join(buildDir, 'wharf-shim'));
-after(() => fs.rm(buildDir, { recursive: true, force: true }));
+const shimPath = await buildShimForTests();
 
 const ppidOf = async (pid: number) => Number((await fs.readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ')[1]);
 

@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RuntimeErrorDetail } from '../../core/runtime/runtime.js';
 import { isKind, type WharfError } from '../../errdefs/index.js';
-import { bindFreeControllersToV1 } from '../runtime/cgroups.js';
 import { attachShim, endStartWindow } from './attach-shim.js';
 import { readExit } from './read-exit.js';
-import { buildShim, collect, createShimFixture, readLogRecords, type ShimFixture, shimAlive, type TestContainer, waitUntil } from './shim-fixture.js';
+import { buildShimForTests, collect, createShimFixture, readLogRecords, type ShimFixture, shimAlive, type TestContainer, waitUntil } from './shim-fixture.js';
 import { spawnShim } from './spawn-shim.js';
 
 // `--start`: the shim creates and starts the container in one runtime invocation (`run --detach`)
 // and keeps the output from the start for every client of its start window.
 
-// crun refuses hybrid cgroup hosts whose cgroup2 still offers a controller.
-await bindFreeControllersToV1();
-const buildDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-shim-build-'));
-const shimPath = await buildShim(path.join(buildDir, 'wharf-shim'));
-after(() => fs.rm(buildDir, { recursive: true, force: true }));
+const shimPath = await buildShimForTests();
 
 for (const runtime of ['runc', 'crun']) {
   describe(`wharf-shim --start with ${runtime}`, () => {

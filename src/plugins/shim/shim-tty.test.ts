@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { bindFreeControllersToV1 } from '../runtime/cgroups.js';
 import { attachShim } from './attach-shim.js';
-import { buildShim, collect, createShimFixture, readLogRecords, type ShimFixture, shimAlive, waitUntil } from './shim-fixture.js';
+import { buildShimForTests, collect, createShimFixture, readLogRecords, type ShimFixture, shimAlive, waitUntil } from './shim-fixture.js';
 import { spawnShim } from './spawn-shim.js';
 
-await bindFreeControllersToV1();
-const buildDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-shim-build-'));
-const shimPath = await buildShim(path.join(buildDir, 'wharf-shim'));
-after(() => fs.rm(buildDir, { recursive: true, force: true }));
+const shimPath = await buildShimForTests();
 
 for (const runtime of ['runc', 'crun']) {
   describe(`wharf-shim with ${runtime}: a terminal`, () => {

@@ -11,7 +11,6 @@
  */
 import type { LayerRecord } from '../../core/images/image-store.js';
 import { invalidArgument } from '../../errdefs/index.js';
-import type { Digest } from '../../lib/digest.js';
 import type { RegistryClient } from '../../plugins/registry-client/registry-client.js';
 import type { RepositoryClient } from '../../plugins/registry-client/repository-client.js';
 import type { RegistryCredentials } from '../../plugins/registry-client/token-auth.js';
@@ -61,20 +60,7 @@ async function fetchConfig(repo: RepositoryClient, resolved: ResolvedManifest, p
 /** Removes what a failed pull made (staged and committed snapshots, stored blobs) that no image uses. */
 async function cleanup(svc: ImageService, state: PullState): Promise<void> {
   for (const key of state.staged) await svc.layers.discard(key);
-  await svc.lock.run(async () => {
-    const blobs = state.lease.release();
-    const used = new Set<Digest>();
-    for (const r of svc.store.list()) {
-      used.add(r.id);
-      if (r.manifest) used.add(r.manifest.digest);
-      for (const l of r.layers) {
-        used.add(l.blob.digest);
-        used.add(l.chainID);
-      }
-    }
-    for (const chainID of [...state.committed].reverse()) if (!used.has(chainID)) await svc.layers.discard(chainID);
-    for (const b of blobs) if (!used.has(b)) await svc.deps.content.delete(b);
-  });
+  await svc.discardUnreferenced(state.committed, state.lease);
 }
 
 /** The references a pull points at its image: the RepoDigest, and the tag when pulled by tag. */

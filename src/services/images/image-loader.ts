@@ -53,21 +53,7 @@ export async function loadImages(svc: ImageService, body: Readable, out: Message
  */
 async function cleanup(svc: ImageService, c: ArchiveContents): Promise<void> {
   for (const s of c.streamed.values()) if (s.staged) await svc.layers.discard(s.staged.key);
-  await svc.lock.run(async () => {
-    const blobs = c.lease.release();
-    if (blobs.length === 0 && c.committed.length === 0) return;
-    const used = new Set<Digest>();
-    for (const r of svc.store.list()) {
-      used.add(r.id);
-      if (r.manifest) used.add(r.manifest.digest);
-      for (const l of r.layers) {
-        used.add(l.blob.digest);
-        used.add(l.chainID);
-      }
-    }
-    for (const chainID of [...c.committed].reverse()) if (!used.has(chainID)) await svc.layers.discard(chainID);
-    for (const b of blobs) if (!used.has(b)) await svc.deps.content.delete(b);
-  });
+  await svc.discardUnreferenced(c.committed, c.lease);
 }
 
 async function commitPlan(svc: ImageService, c: ArchiveContents, plan: ImagePlan, loaded: Digest[], out: MessageSink): Promise<Digest> {

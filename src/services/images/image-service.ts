@@ -77,6 +77,29 @@ export class ImageService {
     return this.deps.store;
   }
 
+  /**
+   * Deletes what a failed pull or load made that no image references: the layers it committed
+   * (`chainIDs`, last first) and the blobs of its lease. Under the lock, so an image committed
+   * meanwhile keeps what it uses; the lease is released there, not before.
+   */
+  async discardUnreferenced(chainIDs: readonly Digest[], lease: { release(): Digest[] }): Promise<void> {
+    await this.lock.run(async () => {
+      const blobs = lease.release();
+      if (blobs.length === 0 && chainIDs.length === 0) return;
+      const used = new Set<Digest>();
+      for (const r of this.deps.store.list()) {
+        used.add(r.id);
+        if (r.manifest) used.add(r.manifest.digest);
+        for (const l of r.layers) {
+          used.add(l.blob.digest);
+          used.add(l.chainID);
+        }
+      }
+      for (const chainID of [...chainIDs].reverse()) if (!used.has(chainID)) await this.layers.discard(chainID);
+      for (const b of blobs) if (!used.has(b)) await this.deps.content.delete(b);
+    });
+  }
+
   /** Publishes an image event with Docker's attributes (`name` plus the image's labels). */
   event(action: string, id: Digest, name: string): void {
     const labels = this.deps.store.get(id)?.labels ?? {};

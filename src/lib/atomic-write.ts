@@ -18,22 +18,30 @@ export function tempPathFor(file: string): string {
 }
 
 /**
+ * Creates `file` (which must not exist) holding `data`, fsynced before it returns: the first half
+ * of a write-then-rename. On failure the partial file is removed.
+ */
+export async function writeNewFileSynced(file: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const fh = await fs.open(file, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await fs.rm(file, { force: true });
+    throw err;
+  }
+  await fh.close();
+}
+
+/**
  * Writes `data` to `file` so that a crash at any instant leaves either the old content or the
  * new, never a torn file: write a temp file beside it, fsync it, rename over the target (rename
  * is atomic within a filesystem), then fsync the directory so the rename itself is durable.
  */
 export async function atomicWrite(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const tmp = tempPathFor(file);
-  const fh = await fs.open(tmp, 'wx', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (err) {
-    await fh.close();
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  await fh.close();
+  await writeNewFileSynced(tmp, data, mode);
   try {
     await fs.rename(tmp, file);
   } catch (err) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../../errdefs/index.js';
-import { fsyncDir } from '../../lib/atomic-write.js';
+import { fsyncDir, writeNewFileSynced } from '../../lib/atomic-write.js';
 import { type Digest, isDigest, sha256 } from '../../lib/digest.js';
 import type { Layout } from './layout.js';
 
@@ -89,17 +89,8 @@ export class BlobStore {
   async writeBytes(data: Buffer): Promise<Digest> {
     const digest = sha256(data);
     const tmp = path.join(this.layout.tmpDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
-    const fh = await fs.open(tmp, 'wx', 0o444);
-    try {
-      await fh.writeFile(data);
-      // Data durable before the rename makes it visible (see commitFile).
-      await fh.sync();
-    } catch (err) {
-      await fh.close();
-      await fs.rm(tmp, { force: true });
-      throw err;
-    }
-    await fh.close();
+    // Data durable before the rename makes it visible (see commitFile).
+    await writeNewFileSynced(tmp, data, 0o444);
     try {
       await this.commitFile(tmp, digest, data.length);
     } catch (err) {

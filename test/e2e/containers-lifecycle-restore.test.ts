@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { TestDaemon } from '../helpers/wharfd.js';
+import { run, type TestDaemon } from '../helpers/wharfd.js';
 import { cgroupsOf, cleanupFixture, eventually, mountsOf, shimsOf, startDaemonWithBusybox } from './containers-lifecycle.fixture.js';
 
 after(cleanupFixture);
@@ -88,5 +89,37 @@ describe('live restore after kill -9 and SIGTERM of wharfd', () => {
     assert.deepEqual(await mountsOf(d), []);
     assert.deepEqual(await cgroupsOf(ids), []);
     await eventually(async () => (await shimsOf(d!)).length === 0, 'no shim is left');
+  });
+});
+
+describe('a create cut short by kill -9 of wharfd', () => {
+  let d: TestDaemon | undefined;
+  after(async () => {
+    if (d) await d.destroy();
+  });
+
+  it('leaves nothing at the next start: its snapshot, bundle dir and a rootfs still mounted for copy-up go', async () => {
+    d = await startDaemonWithBusybox();
+    const id = await ok(d, ['create', '--name', 'half', 'busybox', 'true']);
+    const snapshotsJson = path.join(d.dataRoot, 'overlay', 'metadata.json');
+    assert.match(await fs.readFile(snapshotsJson, 'utf8'), new RegExp(id), 'the container has its snapshot');
+    await d.kill();
+    // The record is written last: without it, this is what a kill -9 mid-create leaves, with the
+    // rootfs mounted as for the image-VOLUME copy-up (a tmpfs stands in for the overlay).
+    await fs.rm(path.join(d.dataRoot, 'containers', id), { recursive: true, force: true });
+    const rootfs = path.join(d.execRoot, 'b', id.slice(0, 12), 'rootfs');
+    await fs.mkdir(rootfs, { recursive: true });
+    const m = await run('mount', ['-t', 'tmpfs', 'tmpfs', rootfs]);
+    assert.equal(m.code, 0, m.stderr);
+    assert.equal((await mountsOf(d)).length, 1);
+
+    d = await startDaemonWithBusybox({ dir: d.dir, load: false });
+    assert.deepEqual(await mountsOf(d), [], 'the copy-up mount is gone');
+    await assert.rejects(fs.access(path.dirname(rootfs)), 'the bundle dir is gone');
+    assert.doesNotMatch(await fs.readFile(snapshotsJson, 'utf8'), new RegExp(id), 'its snapshot is removed');
+    assert.match(d.logs(), /removing what an interrupted create left/);
+    assert.equal(await ok(d, ['ps', '-aq']), '');
+    // The name is free again and a container runs.
+    assert.equal(await ok(d, ['run', '--rm', '--name', 'half', '--network', 'none', 'busybox', 'echo', 'ok']), 'ok');
   });
 });

@@ -104,8 +104,13 @@ export class LifecycleContext {
     return path.join(this.deps.execRoot, 's', short(id));
   }
 
+  /** Where the containers' bundle dirs live (one per container, named by its short id). */
+  bundlesRoot(): string {
+    return path.join(this.deps.execRoot, 'b');
+  }
+
   bundleDir(id: string): string {
-    return path.join(this.deps.execRoot, 'b', short(id));
+    return path.join(this.bundlesRoot(), short(id));
   }
 
   rootfsDir(id: string): string {

@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { ContainerRecord } from '../../../core/containers/container.js';
 import { ZERO_TIME } from '../../../core/containers/container.js';
 import { removeCgroupPath } from '../../../plugins/runtime/cgroups.js';
+import { unmountRootfs } from '../../../plugins/runtime/rootfs-mount.js';
 import { readExit } from '../../../plugins/shim/read-exit.js';
 import { shimAlive, watchExit } from './exit-watcher.js';
 import type { LifecycleService } from './lifecycle-service.js';
@@ -88,6 +90,33 @@ async function sweepRuntimeState(svc: LifecycleService): Promise<void> {
 }
 
 /**
+ * What a create cut short by a crash leaves without a record (the record is written last): the
+ * container's snapshot (its rw layer, labelled `wharf.container`) and its bundle dir, where the
+ * rootfs may still be mounted for the image-VOLUME copy-up. Unmounted and removed; a bundle dir
+ * of no recorded container goes too (its short id matches no record).
+ */
+async function sweepOrphanCreates(svc: LifecycleService): Promise<void> {
+  const ctx = svc.ctx;
+  const known = new Set(svc.list().map((r) => r.id));
+  for (const snap of await ctx.deps.snapshots.list()) {
+    const id = snap.labels['wharf.container'];
+    if (id === undefined || known.has(id) || snap.key !== id) continue;
+    ctx.log.info('removing what an interrupted create left', { id });
+    await unmountRootfs(ctx.rootfsDir(id));
+    await fs.rm(ctx.bundleDir(id), { recursive: true, force: true });
+    await ctx.deps.snapshots.remove(id);
+  }
+  const bundles = ctx.bundlesRoot();
+  const shortIds = new Set([...known].map((id) => path.basename(ctx.bundleDir(id))));
+  for (const name of await fs.readdir(bundles).catch(() => [] as string[])) {
+    if (shortIds.has(name)) continue;
+    const dir = path.join(bundles, name);
+    await unmountRootfs(path.join(dir, 'rootfs'));
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Live restore at daemon start: containers whose shim still runs keep running (their exit watch
  * is re-armed); exits that happened while the daemon was down are recorded (restart policies and
  * AutoRemove apply); removals cut short are finished. Returns the start of the containers their
@@ -107,6 +136,7 @@ export async function restoreContainers(svc: LifecycleService): Promise<() => vo
     }
   }
   await sweepRuntimeState(svc).catch((err) => svc.ctx.log.error('sweeping runtime state failed', { err }));
+  await sweepOrphanCreates(svc).catch((err) => svc.ctx.log.error('sweeping interrupted creates failed', { err }));
   return () => {
     releaseRestarts();
     for (const rec of due) {

@@ -104,6 +104,11 @@ export class LifecycleContext {
     return path.join(this.deps.execRoot, 's', short(id));
   }
 
+  /** Where removed containers' bundle and shim state dirs go to be deleted in the background. */
+  trashDir(): string {
+    return path.join(this.deps.execRoot, 'trash');
+  }
+
   /** Where the containers' bundle dirs live (one per container, named by its short id). */
   bundlesRoot(): string {
     return path.join(this.deps.execRoot, 'b');

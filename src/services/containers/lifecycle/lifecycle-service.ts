@@ -26,6 +26,7 @@ import {
 } from './stop-container.js';
 import { SIGKILL } from './signals.js';
 import { waitContainer } from './wait-container.js';
+import { removalsSettled } from '../../../lib/remove-later.js';
 
 /** Container counts for `/info`. */
 export interface ContainerCounts {
@@ -293,5 +294,7 @@ export class LifecycleService implements ContainerService, ImageUsage {
   async close(): Promise<void> {
     for (const rec of this.ctx.store.list()) this.ctx.forget(rec.id);
     await this.ctx.runtimeDeletes.drain();
+    // A clean stop leaves no trash (a crash's is cleared at the next start).
+    await removalsSettled();
   }
 }

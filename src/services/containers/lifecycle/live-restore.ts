@@ -125,6 +125,9 @@ async function sweepOrphanCreates(svc: LifecycleService): Promise<void> {
  * is settled: a restart racing that reconciliation could lose its fresh sandbox.
  */
 export async function restoreContainers(svc: LifecycleService): Promise<() => void> {
+  // Removals' background deletes (remove-container.ts) an earlier daemon did not finish.
+  await fs.rm(svc.ctx.trashDir(), { recursive: true, force: true });
+  await fs.mkdir(svc.ctx.trashDir(), { recursive: true, mode: 0o700 });
   const due: ContainerRecord[] = [];
   // Exits recorded below may call for a restart: held until the caller's go, like `due`.
   const releaseRestarts = svc.holdRestarts();

@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import type { ContainerRecord } from '../../../core/containers/container.js';
 import { conflict, isKind } from '../../../errdefs/index.js';
+import { removeLater } from '../../../lib/remove-later.js';
 import { releaseMountPoints } from '../mounts/register-mounts.js';
 import type { LifecycleContext } from './lifecycle-context.js';
 import { PhaseTimer } from './phase-timer.js';
@@ -39,8 +39,8 @@ export async function destroyContainer(ctx: LifecycleContext, rec: ContainerReco
     }));
     await Promise.all([
       snapshot,
-      t.time('bundleRm', () => fs.rm(ctx.bundleDir(rec.id), { recursive: true, force: true })),
-      t.time('stateRm', () => fs.rm(ctx.shimStateDir(rec.id), { recursive: true, force: true })),
+      t.time('bundleRm', () => removeLater(ctx.bundleDir(rec.id), ctx.trashDir())),
+      t.time('stateRm', () => removeLater(ctx.shimStateDir(rec.id), ctx.trashDir())),
     ]);
     t.mark('files');
     // The record goes last: while any of the above fails, the container still exists to retry.

@@ -39,7 +39,7 @@ export async function writeNewFileSynced(file: string, data: string | Uint8Array
  * new, never a torn file: write a temp file beside it, fsync it, rename over the target (rename
  * is atomic within a filesystem), then fsync the directory so the rename itself is durable.
  */
-export async function atomicWrite(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function atomicWrite(file: string, data: string | Uint8Array, mode = 0o644, opts: AtomicWriteOptions = {}): Promise<void> {
   const tmp = tempPathFor(file);
   await writeNewFileSynced(tmp, data, mode);
   try {
@@ -48,7 +48,16 @@ export async function atomicWrite(file: string, data: string | Uint8Array, mode 
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  await fsyncDir(path.dirname(file));
+  if (opts.syncDir !== false) await fsyncDir(path.dirname(file));
+}
+
+export interface AtomicWriteOptions {
+  /**
+   * false: skip the directory fsync. For a file replaced again and again whose previous version
+   * is as good after a power loss (moby's AtomicWriteFile, which writes container state, does
+   * not sync the directory either); a kill -9 loses nothing either way.
+   */
+  syncDir?: boolean;
 }
 
 /** atomicWrite of a JSON document (Go-style: compact, trailing newline). */

@@ -75,6 +75,26 @@ describe('FileContainerStore', () => {
     assert.deepEqual(await fs.readdir(root), []);
   });
 
+  it('applies one record\'s writes in call order: saves left running, then a remove', async () => {
+    const s = await FileContainerStore.open(root);
+    const rec = record('e'.repeat(64), 'ordered');
+    await s.add(rec);
+    const file = path.join(root, rec.id, 'config.v2.json');
+    const writes: Promise<void>[] = [];
+    for (let i = 1; i <= 20; i++) {
+      rec.restartCount = i;
+      writes.push(s.save(rec));
+    }
+    rec.restartCount = 99; // after the saves were issued: written by none of them
+    await Promise.all(writes);
+    assert.equal((JSON.parse(await fs.readFile(file, 'utf8')) as ContainerRecord).restartCount, 20, 'the last save issued is the one on disk');
+    const last = s.save(rec);
+    const removed = s.remove(rec.id);
+    await Promise.all([last, removed]);
+    await assert.rejects(fs.access(path.join(root, rec.id)), 'the save in flight did not bring the directory back');
+    assert.equal((await FileContainerStore.open(root)).find('ordered'), undefined);
+  });
+
   it('validates names as Docker does', () => {
     assert.equal(validateContainerName('/ok_name-1.x'), 'ok_name-1.x');
     assert.throws(() => validateContainerName('bad name'), /Invalid container name/);

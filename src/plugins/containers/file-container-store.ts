@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ContainerRecord, ContainerStore } from '../../core/containers/container.js';
 import { conflict, errnoCode, invalidArgument, notFound } from '../../errdefs/index.js';
-import { atomicWriteJSON, readJSONIfExists, removeStrayTemps } from '../../lib/atomic-write.js';
+import { atomicWrite, atomicWriteJSON, readJSONIfExists, removeStrayTemps } from '../../lib/atomic-write.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -20,8 +20,26 @@ export function validateContainerName(name: string): string {
 export class FileContainerStore implements ContainerStore {
   private readonly byId = new Map<string, ContainerRecord>();
   private readonly byName = new Map<string, string>();
+  /** The last write (add, save, remove) of each record: writes of one record go in call order. */
+  private readonly writes = new Map<string, Promise<unknown>>();
 
   private constructor(private readonly root: string) {}
+
+  /**
+   * Runs `fn` after every earlier write of `id` settled. Two saves in flight would otherwise
+   * race their renames (the older state could land last), and a remove could rename the
+   * directory under a save. A caller may thus leave a save running while others proceed.
+   */
+  private inOrder<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.writes.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.writes.set(id, settled);
+    void settled.then(() => {
+      if (this.writes.get(id) === settled) this.writes.delete(id);
+    });
+    return run;
+  }
 
   static async open(root: string): Promise<FileContainerStore> {
     await fs.mkdir(root, { recursive: true, mode: 0o710 });
@@ -83,8 +101,10 @@ export class FileContainerStore implements ContainerStore {
     // Reserve the name before the first await so two concurrent creates cannot both take it.
     this.byName.set(record.name, record.id);
     try {
-      await fs.mkdir(this.dir(record.id), { recursive: true, mode: 0o710 });
-      await atomicWriteJSON(path.join(this.dir(record.id), 'config.v2.json'), record);
+      await this.inOrder(record.id, async () => {
+        await fs.mkdir(this.dir(record.id), { recursive: true, mode: 0o710 });
+        await atomicWriteJSON(path.join(this.dir(record.id), 'config.v2.json'), record);
+      });
     } catch (err) {
       this.byName.delete(record.name);
       throw err;
@@ -95,7 +115,10 @@ export class FileContainerStore implements ContainerStore {
   async save(record: ContainerRecord): Promise<void> {
     if (!this.byId.has(record.id)) throw notFound(`No such container: ${record.id}`);
     this.byId.set(record.id, record);
-    await atomicWriteJSON(path.join(this.dir(record.id), 'config.v2.json'), record);
+    // An update: after a power loss the previous state is one restore handles as well. The
+    // content is serialized now, so a later change of the record is not written by this save.
+    const text = `${JSON.stringify(record)}\n`;
+    await this.inOrder(record.id, () => atomicWrite(path.join(this.dir(record.id), 'config.v2.json'), text, 0o644, { syncDir: false }));
   }
 
   async rename(id: string, newName: string): Promise<void> {
@@ -124,13 +147,17 @@ export class FileContainerStore implements ContainerStore {
     // no longer exists, even if the recursive delete below is cut short by a crash.
     const dir = this.dir(id);
     const gone = path.join(this.root, `.tmp-removing-${id}`);
-    try {
-      await fs.rename(dir, gone);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-    }
+    await this.inOrder(id, async () => {
+      try {
+        await fs.rename(dir, gone);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      }
+    });
     this.byId.delete(id);
     this.byName.delete(rec.name);
-    await fs.rm(gone, { recursive: true, force: true });
+    // In the background (the container is gone once renamed): its log may be large, and the
+    // delete sat on the path of `wait?condition=removed`. open() finishes what a crash cuts short.
+    void fs.rm(gone, { recursive: true, force: true }).catch(() => undefined);
   }
 }

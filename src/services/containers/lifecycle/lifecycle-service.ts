@@ -86,6 +86,7 @@ export class LifecycleService implements ContainerService, ImageUsage {
 
   async start(idOrName: string): Promise<void> {
     const rec = this.get(idOrName);
+    let persisted: Promise<void> = Promise.resolve();
     try {
       await this.ctx.locks.run(rec.id, async () => {
         const s = rec.state.status;
@@ -96,8 +97,10 @@ export class LifecycleService implements ContainerService, ImageUsage {
         rec.hasBeenManuallyStopped = false;
         rec.restartCount = 0;
         this.ctx.restartManager(rec.id, true);
-        await startContainer(this.ctx, rec, this.onRunEnded);
+        persisted = (await startContainer(this.ctx, rec, this.onRunEnded)).persisted;
       });
+      // Outside the lock: an exit of the new run need not wait for the record's fsync.
+      await persisted;
     } catch (err) {
       // Docker removes an AutoRemove container whose start failed.
       if (rec.hostConfig.AutoRemove && rec.state.status === 'created' && this.find(rec.id)) {
@@ -177,7 +180,7 @@ export class LifecycleService implements ContainerService, ImageUsage {
       // A stop, kill or rm got the lock first and cancelled this restart.
       if (this.ctx.restartManager(id).isCancelled) return;
       try {
-        await startContainer(this.ctx, rec, this.onRunEnded);
+        await (await startContainer(this.ctx, rec, this.onRunEnded)).persisted;
       } catch (err) {
         this.ctx.log.warn('restart by policy failed', { id, err });
         rec.state = { ...rec.state, status: 'exited' };

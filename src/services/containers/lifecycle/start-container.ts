@@ -120,7 +120,7 @@ async function notifyShimReady(ctx: LifecycleContext, id: string, stateDir: stri
  * for the clients that were waiting for it until they are connected (its start window), so
  * `docker run` still sees everything.
  */
-export async function startContainer(ctx: LifecycleContext, rec: ContainerRecord, onExit: ExitCallback): Promise<void> {
+export async function startContainer(ctx: LifecycleContext, rec: ContainerRecord, onExit: ExitCallback): Promise<{ persisted: Promise<void> }> {
   const t = new PhaseTimer();
   const rt = ctx.runtimeOf(rec);
   const stateDir = ctx.shimStateDir(rec.id);
@@ -164,19 +164,24 @@ export async function startContainer(ctx: LifecycleContext, rec: ContainerRecord
     rec.id,
     watchExit(stateDir, (w) => onExit(rec, w)),
   );
-  // The record is written (its fsync) while the attach clients connect: both only have to be
-  // done before the lock is released, which is when an exit can be recorded.
+  // The record is written (its fsync) while the attach clients connect, and may still be when
+  // the lock is released: the store applies a record's writes in call order, so an exit recorded
+  // meanwhile (or the removal of --rm) lands after it. The caller awaits it before answering.
   rec.state = { ...rec.state, status: 'running', pid, shimPid, exitCode: 0, error: '', oomKilled: false, startedAt };
   const saved = t.time('save', () => ctx.store.save(rec));
   saved.catch(() => undefined);
   await notifyShimReady(ctx, rec.id, stateDir);
   t.mark('attachReady');
-  // Its waiting clients are connected: the shim stops keeping output. Awaited (a local round
-  // trip) so that a shim whose container already exited never lingers for the window's 5 s.
-  await endStartWindow(stateDir);
+  // Its waiting clients are connected: the shim stops keeping output (else a shim whose
+  // container already exited lingers for the window's 5 s). Not awaited: the connection is made
+  // now, while the lock is held, and the shim's acknowledgement (closing it) concerns nobody;
+  // an exit waiting for the lock need not wait for that round trip.
+  void endStartWindow(stateDir).catch((err) => ctx.log.warn('ending the shim start window failed', { id: rec.id, err }));
   t.mark('endWindow');
-  await saved;
-  t.mark('saved');
   ctx.event(rec, 'start');
-  ctx.log.debug('container started', { id: short(rec.id), ...t.fields() });
+  void saved.then(
+    () => ctx.log.debug('container started', { id: short(rec.id), ...t.fields() }),
+    () => undefined,
+  );
+  return { persisted: saved };
 }

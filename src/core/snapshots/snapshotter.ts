@@ -48,7 +48,11 @@ export interface Snapshotter {
   /** The lower directories of `key`, top first (for diffs and exports). */
   lowerDirs(key: string): Promise<string[]>;
   commit(name: string, key: string, labels?: Record<string, string>): Promise<void>;
-  remove(key: string): Promise<void>;
+  /**
+   * Removes `key` (Conflict while it has children). With `lazy`, its files are deleted in the
+   * background once the snapshot is gone (a removal on a client's path); else before returning.
+   */
+  remove(key: string, opts?: { lazy?: boolean }): Promise<void>;
   usage(key: string): Promise<SnapshotUsage>;
   list(): Promise<SnapshotInfo[]>;
 }

@@ -171,14 +171,14 @@ export class OverlaySnapshotter implements Snapshotter {
     });
   }
 
-  remove(key: string): Promise<void> {
+  remove(key: string, opts: { lazy?: boolean } = {}): Promise<void> {
     return this.serialized(async () => {
       const rec = this.record(key);
       const children = this.meta.children(key);
       if (children.length > 0) throw conflict(`cannot remove snapshot ${key}: it has ${children.length} child snapshot(s)`);
       // Forget it first, then rename the directory to a temp name before the (slow, non-atomic)
       // recursive delete: a crash mid-delete leaves a temp dir that open() removes, never a
-      // half-deleted directory that a record still points to. The delete itself runs in the
+      // half-deleted directory that a record still points to. A lazy delete runs in the
       // background, outside the queue: the snapshot is gone once it is renamed.
       await this.meta.update((s) => {
         delete s[key];
@@ -190,6 +190,7 @@ export class OverlaySnapshotter implements Snapshotter {
         if (errnoCode(err) === 'ENOENT') return;
         throw err;
       }
+      if (!opts.lazy) return fs.rm(doomed, { recursive: true, force: true });
       void fs.rm(doomed, { recursive: true, force: true }).catch(() => undefined);
     });
   }

@@ -34,7 +34,7 @@ export async function destroyContainer(ctx: LifecycleContext, rec: ContainerReco
     // releases again, which is idempotent).
     if (!ctx.released.has(rec.id)) await releaseRun(ctx, rec, { timer: t });
     t.mark('release');
-    const snapshot = t.time('snapshotRm', () => ctx.deps.snapshots.remove(rec.snapshotKey).catch((err) => {
+    const snapshot = t.time('snapshotRm', () => ctx.deps.snapshots.remove(rec.snapshotKey, { lazy: true }).catch((err) => {
       if (!isKind(err, 'NotFound')) throw err;
     }));
     await Promise.all([

@@ -18,6 +18,7 @@ import { fmt, median, printTable, timeOnce, writeResults } from './lib/timing.mj
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const DETACHED = Number(process.env.BENCH_DETACHED ?? 50);
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 300);
 const PS_CONTAINERS = Number(process.env.BENCH_PS_CONTAINERS ?? 200);
 const RUNC = process.env.BENCH_RUNC ?? 'runc';
 /** A second compiled tree (e.g. a build of the previous commit) measured beside wharfd: an A/B. */
@@ -102,10 +103,21 @@ async function sameBundle(dir, rootfs, w) {
   return bundle;
 }
 
-/** Runs `fn(subject, i)` for every subject in turn, `n` times; samples in seconds per subject. */
-async function interleaved(n, subjects, fn) {
+/**
+ * Runs `fn(subject, i)` for every subject in turn, `n` times; samples in seconds per subject.
+ * With `settle`, waits SETTLE_MS after each sample: what a subject still does after it answered
+ * (dockerd's and containerd's cleanup after `run --rm`, wharfd's background runtime delete, the
+ * exited runc processes) then does not land in the next subject's sample. BENCH_SETTLE_MS=0
+ * measures them back to back instead.
+ */
+async function interleaved(n, subjects, fn, settle = false) {
   const out = Object.fromEntries(subjects.map((s) => [s.kind, []]));
-  for (let i = 0; i < n; i++) for (const s of subjects) out[s.kind].push(await timeOnce(() => fn(s, i)));
+  for (let i = 0; i < n; i++) {
+    for (const s of subjects) {
+      out[s.kind].push(await timeOnce(() => fn(s, i)));
+      if (settle && SETTLE_MS > 0) await new Promise((r) => setTimeout(r, SETTLE_MS));
+    }
+  }
   return out;
 }
 
@@ -145,14 +157,17 @@ async function main() {
     const runRm = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
     for (const d of daemons) await d.docker(runRm); // warm-up
     const subjects = [...daemons, ...floors];
-    const runRmSamples = await interleaved(RUNS, subjects, (s, i) =>
-      s.docker ? s.docker(runRm) : run(RUNC, ['--root', runcRoot, 'run', '--bundle', s.bundle, `bench-${process.pid}-${s.kind}-${i}`], { check: true }),
+    const runRmSamples = await interleaved(
+      RUNS,
+      subjects,
+      (s, i) => (s.docker ? s.docker(runRm) : run(RUNC, ['--root', runcRoot, 'run', '--bundle', s.bundle, `bench-${process.pid}-${s.kind}-${i}`], { check: true })),
+      true,
     );
     const detached = await interleaved(1, daemons, async (d) => {
       for (let i = 0; i < DETACHED; i++) await d.docker(['run', '-d', '--network', 'none', '--name', `bd${i}`, 'busybox', 'sleep', '600']);
     });
     for (const d of daemons) await d.docker(['exec', 'bd0', 'true']); // warm-up
-    const exec = await interleaved(RUNS, daemons, (d) => d.docker(['exec', 'bd0', 'true']));
+    const exec = await interleaved(RUNS, daemons, (d) => d.docker(['exec', 'bd0', 'true']), true);
     for (const d of daemons) {
       const ids = (await d.docker(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
       await d.docker(['rm', '-f', ...ids]);
@@ -184,9 +199,9 @@ async function main() {
         ['idle RSS', '', fmt.mb(idleRss['wharfd-b']), fmt.ratio(idleRss['wharfd-b'] / idleRss.dockerd), fmt.ratio(idleRss.wharfd / idleRss['wharfd-b'])],
       );
     }
-    console.log(`docker client: ${DOCKER}; load average before ${loadBefore}, after ${loadAfter}`);
+    console.log(`docker client: ${DOCKER}; ${RUNS} samples, ${SETTLE_MS} ms settle between samples; load average before ${loadBefore}, after ${loadAfter}`);
     printTable(rows);
-    const file = await writeResults('containers', { runs: RUNS, loadBefore, loadAfter, idleRss, idleSamples, runRm: runRmSamples, detached, exec, ps });
+    const file = await writeResults('containers', { runs: RUNS, settleMs: SETTLE_MS, loadBefore, loadAfter, idleRss, idleSamples, runRm: runRmSamples, detached, exec, ps });
     console.log(`results: ${file}`);
   } finally {
     await stopAll();

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCommand } from '../../lib/exec-file.js';
-import { mountRootfs, mountsUnder, rootfsSyscallsAvailable, unmountRootfs } from './rootfs-mount.js';
+import { mountsUnder } from '../snapshots/mount.js';
+import { mountRootfs, rootfsSyscallsAvailable, unmountRootfs } from './rootfs-mount.js';
 
 let dir: string;
 

@@ -15,10 +15,9 @@
  * mount.ts, which does the same by `mount(8)` and reports the error in its words. When koffi
  * cannot load (another libc, a platform without its binary), every call takes that path.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { MountSpec } from '../../core/snapshots/snapshotter.js';
-import { mountAll, unmountAll } from '../snapshots/mount.js';
+import { mountAll, mountsUnder, unmountAll } from '../snapshots/mount.js';
 
 /** <sys/mount.h> */
 const MS_BIND = 0x1000;
@@ -79,21 +78,6 @@ export async function mountRootfs(mounts: MountSpec[], target: string): Promise<
   const rc = await call(lib.mount, mount.source, path.resolve(target), fstype, flags, data).catch(() => -1);
   // A failed mount(2) leaves nothing mounted: mount(8) tries again and words the error.
   if (rc !== 0) await mountAll(mounts, target);
-}
-
-/** Mount points at or under `dir`, deepest (longest) first, from /proc/self/mountinfo. */
-export async function mountsUnder(dir: string): Promise<string[]> {
-  const abs = path.resolve(dir);
-  const info = await fs.readFile('/proc/self/mountinfo', 'utf8');
-  const found: string[] = [];
-  for (const line of info.split('\n')) {
-    const raw = line.split(' ')[4];
-    if (raw === undefined) continue;
-    // mountinfo escapes space, tab, newline and backslash as \ooo.
-    const mp = raw.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-    if (mp === abs || mp.startsWith(`${abs}/`)) found.push(mp);
-  }
-  return found.sort((a, b) => b.length - a.length);
 }
 
 /**

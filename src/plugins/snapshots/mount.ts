@@ -69,6 +69,20 @@ export async function isMountpoint(target: string): Promise<boolean> {
 }
 
 /** mountinfo escapes space, tab, newline and backslash as \ooo. */
-function unescapeMountinfo(s: string): string {
+export function unescapeMountinfo(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+}
+
+/** Mount points at or under `dir` now, deepest (longest) first, from /proc/self/mountinfo. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const abs = path.resolve(dir);
+  const info = await fs.readFile('/proc/self/mountinfo', 'utf8');
+  const found: string[] = [];
+  for (const line of info.split('\n')) {
+    const raw = line.split(' ')[4];
+    if (raw === undefined) continue;
+    const mp = unescapeMountinfo(raw);
+    if (mp === abs || mp.startsWith(`${abs}/`)) found.push(mp);
+  }
+  return found.sort((a, b) => b.length - a.length);
 }

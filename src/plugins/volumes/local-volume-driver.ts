@@ -15,24 +15,11 @@ import type { StoredVolume, VolumeDriver } from '../../core/volumes/volume-drive
 import { internal } from '../../errdefs/index.js';
 import { atomicWriteJSON, fsyncDir, readJSONIfExists, removeStrayTemps } from '../../lib/atomic-write.js';
 import { runCommand } from '../../lib/exec-file.js';
-import { isMountpoint, unmountAll } from '../snapshots/mount.js';
+import { isMountpoint, mountsUnder, unmountAll } from '../snapshots/mount.js';
 import { hasMountOptions, mountArgs, validateLocalOptions } from './local-options.js';
 
 const RECORD = 'volume.json';
 const REMOVING = '.rm-';
-
-/** Mount points at or below `dir` now (from /proc/self/mountinfo), deepest first. */
-async function mountsUnder(dir: string): Promise<string[]> {
-  const info = await fs.readFile('/proc/self/mountinfo', 'utf8');
-  const out: string[] = [];
-  for (const line of info.split('\n')) {
-    const raw = line.split(' ')[4];
-    if (raw === undefined) continue;
-    const mp = raw.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-    if (mp === dir || mp.startsWith(`${dir}/`)) out.push(mp);
-  }
-  return out.sort((a, b) => b.length - a.length);
-}
 
 /**
  * Deletes `dir` recursively, but only once nothing is mounted below it: `rm -rf` through a bind

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { canceled, errnoCode, forbidden, internal, unavailable } from '../../errdefs/index.js';
 import { runCommand } from '../../lib/exec-file.js';
+import { mountsUnder } from '../../plugins/snapshots/mount.js';
 import { debianPackFilter } from './debian-filter.js';
 import { fixupDebianTree } from './debian-fixup.js';
 import type { LayerSource } from './image-archive.js';
@@ -42,12 +43,7 @@ export interface DebianRootfs {
 
 /** Unmounts everything mounted at or below `dir`, deepest first (debootstrap mounts /proc, /sys and maybe /dev in the target). */
 export async function unmountUnder(dir: string): Promise<void> {
-  const mountinfo = await fs.readFile('/proc/self/mountinfo', 'utf8');
-  const points = mountinfo
-    .split('\n')
-    .map((l) => l.split(' ')[4]?.replace(/\\040/g, ' '))
-    .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(`${dir}/`)))
-    .sort((a, b) => b.length - a.length);
+  const points = await mountsUnder(dir);
   // Lazy: a process still inside the chroot must not keep the host's /dev bound into a tree we
   // are about to delete — after `umount -l` the tree no longer reaches it.
   for (const p of points) await runCommand('umount', ['-l', p], { check: false });

@@ -5,14 +5,13 @@
  */
 import { promises as fs } from 'node:fs';
 import { internal } from '../../../errdefs/index.js';
+import { unescapeMountinfo } from '../../../plugins/snapshots/mount.js';
 
 /** The mount holding a host path: its mount point and its mountinfo optional fields (`shared:N master:M`). */
 export interface SourceMount {
   mountpoint: string;
   optional: string[];
 }
-
-const unescapeMountinfo = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 
 /** Whether mount point `mp` is `p` or one of its parents. */
 const holds = (mp: string, p: string) => mp === '/' || p === mp || p.startsWith(`${mp}/`);

@@ -152,7 +152,7 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
     containers,
     snapshots,
     images,
-    withLock: (id, fn) => containers.ctx.locks.run(id, fn),
+    withLock: (id, fn) => containers.withFilesystemLock(id, fn),
     pause: (id) => containers.pause(id),
     unpause: (id) => containers.unpause(id),
     freeze: (id) => runtimeOf(id).pause(id),

@@ -50,9 +50,10 @@ export interface Snapshotter {
   commit(name: string, key: string, labels?: Record<string, string>): Promise<void>;
   /**
    * Removes `key` (Conflict while it has children). With `lazy`, its files are deleted in the
-   * background once the snapshot is gone (a removal on a client's path); else before returning.
+   * background once the snapshot is gone (a removal on a client's path), and not before
+   * `deleteAfter` settled (e.g. the unmount of an overlay still using them); else before returning.
    */
-  remove(key: string, opts?: { lazy?: boolean }): Promise<void>;
+  remove(key: string, opts?: { lazy?: boolean; deleteAfter?: Promise<unknown> }): Promise<void>;
   usage(key: string): Promise<SnapshotUsage>;
   list(): Promise<SnapshotInfo[]>;
 }

@@ -75,7 +75,7 @@ describe('FileContainerStore', () => {
     assert.deepEqual(await fs.readdir(root), []);
   });
 
-  it('applies one record\'s writes in call order: saves left running, then a remove', async () => {
+  it('applies one record\'s saves in call order; a remove overtakes saves in flight', async () => {
     const s = await FileContainerStore.open(root);
     const rec = record('e'.repeat(64), 'ordered');
     await s.add(rec);
@@ -88,10 +88,16 @@ describe('FileContainerStore', () => {
     rec.restartCount = 99; // after the saves were issued: written by none of them
     await Promise.all(writes);
     assert.equal((JSON.parse(await fs.readFile(file, 'utf8')) as ContainerRecord).restartCount, 20, 'the last save issued is the one on disk');
-    const last = s.save(rec);
+    // A remove does not wait for a save in flight: the save resolves (moot: no record is left)
+    // and brings nothing back; the background delete waits for it, so no temp dir is left.
+    for (let i = 0; i < 10; i++) writes.push(s.save(rec));
     const removed = s.remove(rec.id);
-    await Promise.all([last, removed]);
-    await assert.rejects(fs.access(path.join(root, rec.id)), 'the save in flight did not bring the directory back');
+    await Promise.all([...writes, removed]);
+    await assert.rejects(fs.access(path.join(root, rec.id)), 'the saves in flight did not bring the directory back');
+    await assert.rejects(s.save(rec), /No such container/, 'a save after the remove is refused');
+    const left = async () => (await fs.readdir(root)).filter((n) => n.includes(rec.id));
+    for (let i = 0; i < 100 && (await left()).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(await left(), [], 'the removed directory and any temp file of a save are deleted');
     assert.equal((await FileContainerStore.open(root)).find('ordered'), undefined);
   });
 

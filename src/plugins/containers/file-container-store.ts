@@ -27,8 +27,8 @@ export class FileContainerStore implements ContainerStore {
 
   /**
    * Runs `fn` after every earlier write of `id` settled. Two saves in flight would otherwise
-   * race their renames (the older state could land last), and a remove could rename the
-   * directory under a save. A caller may thus leave a save running while others proceed.
+   * race their renames (the older state could land last). A caller may thus leave a save
+   * running while others proceed. A remove does not wait (see remove).
    */
   private inOrder<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.writes.get(id) ?? Promise.resolve();
@@ -118,7 +118,11 @@ export class FileContainerStore implements ContainerStore {
     // An update: after a power loss the previous state is one restore handles as well. The
     // content is serialized now, so a later change of the record is not written by this save.
     const text = `${JSON.stringify(record)}\n`;
-    await this.inOrder(record.id, () => atomicWrite(path.join(this.dir(record.id), 'config.v2.json'), text, 0o644, { syncDir: false }));
+    await this.inOrder(record.id, () => atomicWrite(path.join(this.dir(record.id), 'config.v2.json'), text, 0o644, { syncDir: false })).catch((err) => {
+      // A removal overtook this write (see remove): there is no record left to update.
+      if (this.byId.get(record.id) !== record) return;
+      throw err;
+    });
   }
 
   async rename(id: string, newName: string): Promise<void> {
@@ -147,17 +151,20 @@ export class FileContainerStore implements ContainerStore {
     // no longer exists, even if the recursive delete below is cut short by a crash.
     const dir = this.dir(id);
     const gone = path.join(this.root, `.tmp-removing-${id}`);
-    await this.inOrder(id, async () => {
-      try {
-        await fs.rename(dir, gone);
-      } catch (err) {
-        if (errnoCode(err) !== 'ENOENT') throw err;
-      }
-    });
+    // Not behind the record's writes in flight: the start's save (an fsync) often still is when
+    // a `--rm` container is removed. A save the rename overtakes fails (its directory is gone;
+    // nothing recreates it) and is dropped as moot; one that renamed first is simply gone too.
+    try {
+      await fs.rename(dir, gone);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
     this.byId.delete(id);
     this.byName.delete(rec.name);
     // In the background (the container is gone once renamed): its log may be large, and the
-    // delete sat on the path of `wait?condition=removed`. open() finishes what a crash cuts short.
-    void fs.rm(gone, { recursive: true, force: true }).catch(() => undefined);
+    // delete sat on the path of `wait?condition=removed`. After the writes in flight, one of
+    // which may still write its temp file into the renamed directory. open() finishes what a
+    // crash cuts short.
+    void this.inOrder(id, () => fs.rm(gone, { recursive: true, force: true })).catch(() => undefined);
   }
 }

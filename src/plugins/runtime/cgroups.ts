@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand } from '../../lib/exec-file.js';
 
@@ -93,8 +93,11 @@ export async function readOomCounters(
   root = CGROUP_ROOT,
 ): Promise<{ oomKills: number; failcnt: number } | undefined> {
   try {
-    const ctl = await fs.readFile(cgroupV1File('memory', cgroupsPath, 'memory.oom_control', root), 'utf8');
-    const failcnt = await fs.readFile(cgroupV1File('memory', cgroupsPath, 'memory.failcnt', root), 'utf8');
+    // Read synchronously: two kernel-generated files of a few bytes take microseconds, where each
+    // async read is four thread-pool round trips (~1 ms each here while an exit's other work
+    // queues there too), on the path between a container's exit and `docker wait` answering.
+    const ctl = readFileSync(cgroupV1File('memory', cgroupsPath, 'memory.oom_control', root), 'utf8');
+    const failcnt = readFileSync(cgroupV1File('memory', cgroupsPath, 'memory.failcnt', root), 'utf8');
     return { oomKills: Number(/^oom_kill (\d+)/m.exec(ctl)?.[1] ?? 0), failcnt: Number(failcnt.trim()) };
   } catch {
     return undefined;

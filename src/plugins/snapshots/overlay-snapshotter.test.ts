@@ -69,6 +69,43 @@ describe('OverlaySnapshotter specifics', () => {
     assert.deepEqual(await sn.view('v', 'B'), [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${root}/snapshots/2/fs:${root}/snapshots/1/fs`] }]);
   });
 
+  it('a lazy removal not waited for: gone for later operations at once, its files kept until deleteAfter, even under a mounted overlay', async () => {
+    const root = await tmpRoot();
+    const sn = await OverlaySnapshotter.open(root);
+    await sn.prepare('base');
+    await fs.writeFile(path.join(sn.writableDir('base'), 'f'), 'x');
+    await sn.commit('B', 'base');
+    const mounts = await sn.prepare('ctr', 'B');
+    const upper = sn.writableDir('ctr');
+    await fs.writeFile(path.join(upper, 'mine'), 'y');
+    const target = path.join(root, 'rootfs');
+    await fs.mkdir(target);
+    await mountAll(mounts, target);
+    let unmount: () => void = () => undefined;
+    const unmounted = new Promise<void>((resolve) => {
+      unmount = resolve;
+    });
+    try {
+      // Not awaited, as a container's removal does: operations queued after it see it gone.
+      const removal = sn.remove('ctr', { lazy: true, deleteAfter: unmounted });
+      assert.deepEqual((await sn.list()).map((s) => s.key), ['B'], 'list runs after the queued removal');
+      await removal;
+      await assert.rejects(sn.stat('ctr'), (e: unknown) => isKind(e, 'NotFound'));
+      const doomed = (await fs.readdir(path.join(root, 'snapshots'))).filter((n) => n.startsWith('.tmp-rm-'));
+      assert.equal(doomed.length, 1, 'renamed out of the way');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await fs.readFile(path.join(root, 'snapshots', doomed[0] as string, 'fs', 'mine'), 'utf8'), 'y', 'files kept while deleteAfter is pending');
+      assert.equal(await fs.readFile(path.join(target, 'mine'), 'utf8'), 'y', 'the mounted overlay still works after the rename');
+      await unmountAll(target);
+      unmount();
+      for (let i = 0; i < 100 && (await fs.readdir(path.join(root, 'snapshots'))).some((n) => n.startsWith('.tmp-rm-')); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(await fs.readdir(path.join(root, 'snapshots')), ['1'], 'deleted once deleteAfter settled');
+      await sn.remove('B');
+    } finally {
+      await unmountAll(target);
+    }
+  });
+
   it('refuses a chain too long for one mount page, and the longest accepted chain really mounts', async () => {
     const root = await tmpRoot();
     const sn = await OverlaySnapshotter.open(root);

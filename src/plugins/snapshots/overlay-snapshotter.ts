@@ -79,8 +79,9 @@ export class OverlaySnapshotter implements Snapshotter {
     return this.meta.info(key, this.record(key));
   }
 
-  async list(): Promise<SnapshotInfo[]> {
-    return this.meta.entries().map(([k, r]) => this.meta.info(k, r));
+  /** After the changes queued before it: a removal its caller did not wait for is not listed. */
+  list(): Promise<SnapshotInfo[]> {
+    return this.serialized(async () => this.meta.entries().map(([k, r]) => this.meta.info(k, r)));
   }
 
   prepare(key: string, parent?: string, labels: Record<string, string> = {}): Promise<MountSpec[]> {
@@ -171,7 +172,7 @@ export class OverlaySnapshotter implements Snapshotter {
     });
   }
 
-  remove(key: string, opts: { lazy?: boolean } = {}): Promise<void> {
+  remove(key: string, opts: { lazy?: boolean; deleteAfter?: Promise<unknown> } = {}): Promise<void> {
     return this.serialized(async () => {
       const rec = this.record(key);
       const children = this.meta.children(key);
@@ -191,7 +192,10 @@ export class OverlaySnapshotter implements Snapshotter {
         throw err;
       }
       if (!opts.lazy) return fs.rm(doomed, { recursive: true, force: true });
-      void fs.rm(doomed, { recursive: true, force: true }).catch(() => undefined);
+      // Renaming the directory of a still-mounted overlay's upper dir is harmless (the mount holds
+      // the dentries, not the path); deleting its files is not: that waits for `deleteAfter`.
+      const rmDoomed = () => fs.rm(doomed, { recursive: true, force: true });
+      void (opts.deleteAfter ?? Promise.resolve()).then(rmDoomed, rmDoomed).catch(() => undefined);
     });
   }
 

@@ -26,9 +26,10 @@ export type AfterExit = { kind: 'none' } | { kind: 'restart'; delayMs: number } 
  * Records the end of a run (caller holds the container's lock): OOM from the memory cgroup
  * (read before the runtime's delete removes it), the run released (release-run.ts: the
  * runtime's delete is deferred when the init exited in its own pid namespace),
- * State updated (exited, or restarting when the restart policy says so), `oom`/`die` published,
- * exit listeners told. Returns what the caller must do next (restart after a delay, AutoRemove).
- * A stale report (the container is no longer running) changes nothing.
+ * State updated (exited, or restarting when the restart policy says so) and `oom`/`die`
+ * published at once, then the record saved and exit listeners told. Returns what the caller
+ * must do next (restart after a delay, AutoRemove). A stale report (the container is no longer
+ * running) changes nothing.
  */
 export async function recordExit(ctx: LifecycleContext, rec: ContainerRecord, watched: WatchedExit, opts: RecordExitOptions = {}): Promise<AfterExit> {
   const t = new PhaseTimer();
@@ -36,6 +37,8 @@ export async function recordExit(ctx: LifecycleContext, rec: ContainerRecord, wa
   ctx.watches.delete(rec.id);
   const s = rec.state;
   if (s.status !== 'running' && s.status !== 'paused') return { kind: 'none' };
+  // A signal being sent (likely the cause of this exit) publishes its `kill` first.
+  if (ctx.signals.has(rec.id)) await ctx.signals.settled(rec.id);
   const exitCode = watched.kind === 'exit' ? watched.exit.exitCode : LOST_EXIT_CODE;
   const finishedAt = watched.kind === 'exit' ? watched.exit.exitedAt : nowRfc3339Nano();
   const initExited = watched.kind === 'exit';
@@ -62,6 +65,10 @@ export async function recordExit(ctx: LifecycleContext, rec: ContainerRecord, wa
     error: watched.kind === 'lost' ? 'the container monitor (wharf-shim) exited without recording the exit status' : '',
   };
   if (decision.restart) rec.restartCount++;
+  // Published in the same turn as the state change: whoever sees the container stopped (a
+  // `docker stop` whose wait ends then) publishes after `die`, in Docker's order.
+  if (oomKilled) ctx.event(rec, 'oom');
+  ctx.event(rec, 'die', { exitCode: String(exitCode) });
   const autoRemove = !decision.restart && rec.hostConfig.AutoRemove === true;
   // An AutoRemove container is deleted right after this; persisting its exit first would only
   // cost an fsync (after a crash in between, restore finds exit.json and records it again).
@@ -69,8 +76,6 @@ export async function recordExit(ctx: LifecycleContext, rec: ContainerRecord, wa
   t.mark('save');
   const sinceExit = watched.kind === 'exit' ? Date.now() - Date.parse(watched.exit.exitedAt) : -1;
   ctx.log.debug('container exit recorded', { id: rec.id.slice(0, 12), sinceExitMs: sinceExit, ...t.fields() });
-  if (oomKilled) ctx.event(rec, 'oom');
-  ctx.event(rec, 'die', { exitCode: String(exitCode) });
   const exit: ContainerExit = { exitCode, oomKilled, finishedAt };
   ctx.listeners.emitExit(rec.id, exit);
   if (decision.restart) return { kind: 'restart', delayMs: decision.delayMs };

@@ -14,6 +14,7 @@ import type { Snapshotter } from '../../../core/snapshots/snapshotter.js';
 import { invalidArgument } from '../../../errdefs/index.js';
 import type { Digest } from '../../../lib/digest.js';
 import type { Logger } from '../../../lib/logger.js';
+import { KeyedBackground } from '../../../lib/keyed-background.js';
 import type { ImageConfigFile } from '../../../spec/oci/image.js';
 import type { MountDeps } from '../mounts/register-mounts.js';
 import type { DaemonFacts } from '../oci-spec/spec-input.js';
@@ -74,6 +75,14 @@ export class LifecycleContext {
   readonly watches = new Map<string, ExitWatch>();
   /** Runtime deletes of finished runs, off the exit path; a start of the same id waits for its own. */
   readonly runtimeDeletes: RuntimeDeleteQueue;
+  /**
+   * Per container, what its exit and removal left to the background: the rootfs unmount, then
+   * the bundle dir (it holds the mount point) and the snapshot's files. A start, a cp/export and
+   * shutdown wait for it (`settled`, `drain`); what a crash cuts short, start-up sweeps.
+   */
+  readonly rootfsWork: KeyedBackground;
+  /** Signals being sent, per container: an exit is recorded after them (see signalContainer). */
+  readonly signals: KeyedBackground;
   /** Containers whose last run their exit released (cleared by the next start, or the removal). */
   readonly released = new Set<string>();
   private readonly restartManagers = new Map<string, RestartManager>();
@@ -84,6 +93,9 @@ export class LifecycleContext {
   constructor(readonly deps: LifecycleDeps) {
     this.network = deps.network ?? loopbackOnlyNetworking;
     this.runtimeDeletes = new RuntimeDeleteQueue(deps.log);
+    this.rootfsWork = new KeyedBackground((id, err) => deps.log.warn('background rootfs release failed', { id, err }));
+    // signalContainer reports its own failures: its tasks do not throw.
+    this.signals = new KeyedBackground((id, err) => deps.log.error('sending a signal failed', { id, err }));
   }
 
   /** What mount handling needs (see LifecycleDeps.mounts). */

@@ -149,6 +149,17 @@ export class LifecycleService implements ContainerService, ImageUsage {
     return handling;
   };
 
+  /**
+   * Runs `fn` holding the container's lock, once what its last run left to the background (the
+   * rootfs unmount) is done: a cp, export or commit of a stopped container mounts its snapshot.
+   */
+  withFilesystemLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.ctx.locks.run(id, async () => {
+      await this.ctx.rootfsWork.settled(id);
+      return fn();
+    });
+  }
+
   private heldRestarts: (() => void)[] | undefined;
 
   /**
@@ -296,6 +307,7 @@ export class LifecycleService implements ContainerService, ImageUsage {
   /** Daemon shutdown: stop watching (containers keep running for live restore); run the queued runtime deletes. */
   async close(): Promise<void> {
     for (const rec of this.ctx.store.list()) this.ctx.forget(rec.id);
+    await this.ctx.rootfsWork.drain();
     await this.ctx.runtimeDeletes.drain();
     // A clean stop leaves no trash (a crash's is cleared at the next start).
     await removalsSettled();

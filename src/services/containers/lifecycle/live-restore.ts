@@ -90,7 +90,8 @@ async function sweepRuntimeState(svc: LifecycleService): Promise<void> {
 }
 
 /**
- * What a create cut short by a crash leaves without a record (the record is written last): the
+ * What a create cut short by a crash leaves without a record (the record is written last), and
+ * what a removal's background part did not finish (the record goes first there): the
  * container's snapshot (its rw layer, labelled `wharf.container`) and its bundle dir, where the
  * rootfs may still be mounted for the image-VOLUME copy-up. Unmounted and removed; a bundle dir
  * of no recorded container goes too (its short id matches no record).
@@ -101,7 +102,7 @@ async function sweepOrphanCreates(svc: LifecycleService): Promise<void> {
   for (const snap of await ctx.deps.snapshots.list()) {
     const id = snap.labels['wharf.container'];
     if (id === undefined || known.has(id) || snap.key !== id) continue;
-    ctx.log.info('removing what an interrupted create left', { id });
+    ctx.log.info('removing what an interrupted create or removal left', { id });
     await unmountRootfs(ctx.rootfsDir(id));
     await fs.rm(ctx.bundleDir(id), { recursive: true, force: true });
     await ctx.deps.snapshots.remove(id);

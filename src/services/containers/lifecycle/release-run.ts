@@ -52,8 +52,8 @@ const exists = (p: string) =>
  * published ports), the rootfs mount and its hold on its volumes. Idempotent.
  *
  * With `initExited` and a pid namespace of its own, the runtime's delete and the cgroup removal
- * are deferred to `ctx.runtimeDeletes` (nothing of the run is left to kill), and the rest runs
- * at once, concurrently.
+ * are deferred to `ctx.runtimeDeletes` (nothing of the run is left to kill), the rootfs unmount
+ * to `ctx.rootfsWork`, and the rest runs at once, concurrently.
  */
 export async function releaseRun(ctx: LifecycleContext, rec: ContainerRecord, opts: ReleaseRunOptions = {}): Promise<void> {
   const t = opts.timer ?? new PhaseTimer();
@@ -73,7 +73,13 @@ export async function releaseRun(ctx: LifecycleContext, rec: ContainerRecord, op
   // In parallel: the runtime's delete never touches the rootfs, and unmounting it from the
   // host's namespace does not depend on the runtime's state. The overlay is detached from the
   // bundle; the snapshot (the container's rw layer) stays.
-  await Promise.all([runtimeState(), t.time('unmount', () => unmountRootfs(ctx.rootfsDir(rec.id)))]);
+  const unmount = () => unmountRootfs(ctx.rootfsDir(rec.id));
+  if (deferred) {
+    // No process of the run is left to use the overlay: the unmount (an RCU grace period in the
+    // kernel, ~3 ms) goes to the background too, where what needs the rootfs next waits for it.
+    void ctx.rootfsWork.run(rec.id, unmount);
+    await runtimeState();
+  } else await Promise.all([runtimeState(), t.time('unmount', () => ctx.rootfsWork.settled(rec.id).then(unmount))]);
   // After the runtime's delete (or the init's exit in its own pid namespace): no process of the
   // run still uses the volumes being released.
   await t.time('volRelease', () => releaseRunMounts(ctx.mountDeps, rec).catch((err) => ctx.log.warn('releasing volumes failed', { id: rec.id, err })));

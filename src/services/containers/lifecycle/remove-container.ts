@@ -19,7 +19,8 @@ export function refuseLiveRemoval(rec: ContainerRecord): never {
  * Deletes a container that has no process (caller holds its lock and stopped it): the runtime
  * state, cgroups and rootfs mount of its last run, its snapshot (the rw layer), bundle and shim
  * dirs, then the record; drops its volume references (removing its anonymous volumes with
- * `volumes`, as `rm -v`); publishes `destroy` and wakes `removed` waiters.
+ * `volumes`, as `rm -v`); publishes `destroy` and wakes `removed` waiters, then waits for what
+ * went to the background.
  */
 export async function destroyContainer(ctx: LifecycleContext, rec: ContainerRecord, opts: { volumes?: boolean } = {}): Promise<void> {
   if (isRunning(rec.state) && rec.state.status !== 'restarting') throw conflict(`container ${rec.id} is still running`);
@@ -34,16 +35,20 @@ export async function destroyContainer(ctx: LifecycleContext, rec: ContainerReco
     // releases again, which is idempotent).
     if (!ctx.released.has(rec.id)) await releaseRun(ctx, rec, { timer: t });
     t.mark('release');
-    const snapshot = t.time('snapshotRm', () => ctx.deps.snapshots.remove(rec.snapshotKey, { lazy: true }).catch((err) => {
+    // The rw layer and the bundle go in the background (their fsync and deletes sat on the path
+    // of `wait?condition=removed`). The snapshotter queues the removal now, ahead of any later
+    // snapshot operation (an rmi of the image right after finds no child left); its files, and
+    // the bundle dir holding the rootfs mount point, wait for a pending unmount of the last run.
+    // What a crash cuts short, start-up sweeps (a container snapshot or bundle dir of no record).
+    const snapshot = ctx.deps.snapshots.remove(rec.snapshotKey, { lazy: true, deleteAfter: ctx.rootfsWork.settled(rec.id) }).catch((err) => {
       if (!isKind(err, 'NotFound')) throw err;
-    }));
-    await Promise.all([
-      snapshot,
-      t.time('bundleRm', () => removeLater(ctx.bundleDir(rec.id), ctx.trashDir())),
-      t.time('stateRm', () => removeLater(ctx.shimStateDir(rec.id), ctx.trashDir())),
-    ]);
-    t.mark('files');
-    // The record goes last: while any of the above fails, the container still exists to retry.
+    });
+    void ctx.rootfsWork.run(rec.id, async () => {
+      await removeLater(ctx.bundleDir(rec.id), ctx.trashDir());
+      await snapshot;
+    });
+    await t.time('stateRm', () => removeLater(ctx.shimStateDir(rec.id), ctx.trashDir()));
+    // The record goes after the shim's state: while that fails, the container still exists to retry.
     await ctx.store.remove(rec.id);
     ctx.released.delete(rec.id);
     t.mark('record');
@@ -60,4 +65,8 @@ export async function destroyContainer(ctx: LifecycleContext, rec: ContainerReco
   ctx.event(rec, 'destroy');
   ctx.listeners.emitRemoved(rec.id);
   ctx.log.debug('container removed', { id: rec.id.slice(0, 12), ...t.fields() });
+  // Its waiters (`wait?condition=removed`, the CLI of `run --rm`) are answered; the caller (a
+  // `docker rm`) returns once nothing of it is left on the host: rootfs unmounted, snapshot and
+  // bundle gone, the runtime's state and cgroups deleted.
+  await Promise.all([ctx.rootfsWork.settled(rec.id), ctx.runtimeDeletes.settled(rec.id)]);
 }

@@ -125,8 +125,9 @@ export async function startContainer(ctx: LifecycleContext, rec: ContainerRecord
   const rt = ctx.runtimeOf(rec);
   const stateDir = ctx.shimStateDir(rec.id);
   // The previous run's runtime delete may still be queued (release-run.ts): runc refuses an id
-  // whose state dir exists, and a late delete would remove the new run's state. Waited first.
-  await ctx.runtimeDeletes.settled(rec.id);
+  // whose state dir exists, and a late delete would remove the new run's state. Its rootfs
+  // unmount too: a late one would unmount the new run's rootfs. Both waited first.
+  await Promise.all([ctx.runtimeDeletes.settled(rec.id), ctx.rootfsWork.settled(rec.id)]);
   ctx.released.delete(rec.id);
   await fs.rm(stateDir, { recursive: true, force: true });
   if (await exists(path.join(rt.root, rec.id))) await rt.runtime.delete(rec.id, { force: true }).catch(() => undefined);
@@ -183,5 +184,13 @@ export async function startContainer(ctx: LifecycleContext, rec: ContainerRecord
     () => ctx.log.debug('container started', { id: short(rec.id), ...t.fields() }),
     () => undefined,
   );
-  return { persisted: saved };
+  // A run that ended at once may be removed (--rm) while its start's save is still being
+  // written: with no record left there is nothing to wait for, and `docker run` would otherwise
+  // wait for that write after its wait already answered.
+  let stopListening: () => void = () => undefined;
+  const removed = new Promise<void>((resolve) => {
+    stopListening = ctx.listeners.onRemoved(rec.id, resolve);
+  });
+  void saved.then(stopListening, stopListening);
+  return { persisted: Promise.race([saved, removed]) };
 }

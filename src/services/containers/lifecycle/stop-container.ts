@@ -44,12 +44,21 @@ export function stopSignalOf(rec: ContainerRecord): number {
  */
 export async function signalContainer(ctx: LifecycleContext, rec: ContainerRecord, sig: number): Promise<void> {
   const rt = ctx.runtimeOf(rec).runtime;
-  try {
-    await rt.kill(rec.id, sig);
-  } catch (err) {
-    if (!isKind(err, 'NotFound') && !isKind(err, 'Conflict')) throw err;
-  }
-  ctx.event(rec, 'kill', { signal: String(sig) });
+  let failure: unknown;
+  // Tracked in ctx.signals: the exit this signal causes is recorded (and `die` published) only
+  // after `kill` is, as dockerd orders them by holding the container's lock over its kill.
+  await ctx.signals.run(rec.id, async () => {
+    try {
+      await rt.kill(rec.id, sig);
+    } catch (err) {
+      if (!isKind(err, 'NotFound') && !isKind(err, 'Conflict')) {
+        failure = err;
+        return;
+      }
+    }
+    ctx.event(rec, 'kill', { signal: String(sig) });
+  });
+  if (failure !== undefined) throw failure;
   if (rec.state.status === 'paused' && (sig === SIGKILL || sig === stopSignalOf(rec))) {
     await rt.resume(rec.id).catch(() => undefined);
   }

@@ -9,7 +9,7 @@
 // Both daemons run side by side and their samples are interleaved (dockerd, wharfd, dockerd, …)
 // so that load drifting on a shared machine hits both alike. Prints ratios; never asserts.
 // See bench/README.md.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DOCKER, startDockerd, startWharfd, stopAll, wharfDist } from './lib/daemons.mjs';
@@ -38,14 +38,25 @@ async function busyboxArchive(dir) {
   return file;
 }
 
-/** VmRSS in bytes of a pid and, recursively, its children (dockerd starts containerd as a child). */
+/**
+ * VmRSS in bytes of a pid and, recursively, its children (dockerd starts containerd as a child).
+ * Children are listed per thread (`task/<tid>/children`): a Go program forks from whichever
+ * thread runs the goroutine, so every thread's list is read. (Reading only the main thread's
+ * missed containerd whenever another thread had started it: dockerd + containerd then read
+ * ~75 MB instead of ~112 MB.)
+ */
 async function treeRss(pid) {
   let total = 0;
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const m = /VmRSS:\s+(\d+) kB/.exec(status);
   if (m) total += Number(m[1]) * 1024;
-  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim();
-  for (const c of children ? children.split(/\s+/) : []) total += await treeRss(Number(c));
+  const tids = await readdir(`/proc/${pid}/task`).catch(() => []);
+  const children = new Set();
+  for (const tid of tids) {
+    const list = (await readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '')).trim();
+    for (const c of list ? list.split(/\s+/) : []) children.add(Number(c));
+  }
+  for (const c of children) total += await treeRss(c);
   return total;
 }
 
@@ -139,8 +150,7 @@ async function main() {
       b.kind = 'wharfd-b';
       daemons.push(b);
     }
-    // Idle RSS: the median of three samples a second apart, once start-up has settled (one
-    // early sample of dockerd + containerd read 75 MB where every other run read 112–114 MB).
+    // Idle RSS: the median of three samples a second apart, once start-up has settled.
     const idleSamples = Object.fromEntries(daemons.map((d) => [d.kind, []]));
     for (let i = 0; i < 3; i++) {
       await new Promise((r) => setTimeout(r, i === 0 ? 2000 : 1000));

@@ -48,6 +48,25 @@ describe('ImageService: import, tag, list, inspect, history', () => {
     );
   });
 
+  it('readConfig keeps configs read (content-addressed) but hands out a fresh copy each time', async () => {
+    const r = svc.resolve('imp:1');
+    const first = await svc.readConfig(r);
+    first.config = { Cmd: ['changed by a caller'] };
+    const content = svc.deps.content;
+    const readBytes = content.readBytes;
+    let reads = 0;
+    content.readBytes = (d) => {
+      reads++;
+      return readBytes.call(content, d);
+    };
+    try {
+      assert.deepEqual((await svc.readConfig(r)).config?.Cmd, ['sh'], 'a caller changing its copy changes nothing for the next one');
+      assert.equal(reads, 0, 'served from memory');
+    } finally {
+      content.readBytes = readBytes;
+    }
+  });
+
   it('imports with a tag parameter, a message, and from a URL', async () => {
     const body = await rootfs();
     const server = http.createServer((_req, res) => res.end(body));

@@ -43,6 +43,9 @@ export interface ImageDiskUsage {
  * list, inspect, history, tag, remove, prune, disk usage; import/load/save live beside it and use
  * its {@link ImageService.commitImage} and {@link ImageService.layers}.
  */
+/** Image configs whose text ImageService keeps (a few KB each). */
+const CACHED_CONFIGS = 32;
+
 export class ImageService {
   readonly layers: LayerStore;
   /** Held while snapshots, blobs and records come and go (see Mutex). */
@@ -50,6 +53,8 @@ export class ImageService {
   /** Blobs of loads and imports in progress (see BlobLeases). */
   readonly leases = new BlobLeases();
   private readonly remover: ImageRemover;
+  /** The raw JSON of recently read image configs, most recent last (see readConfig). */
+  private readonly configs = new Map<string, string>();
 
   constructor(readonly deps: ImageServiceDeps) {
     this.layers = new LayerStore(deps.snapshots, deps.content, deps.log);
@@ -110,8 +115,21 @@ export class ImageService {
     return resolveImage(this.deps.store, name);
   }
 
+  /**
+   * The image's config. Configs are content-addressed, so the text of the last few read is kept
+   * and parsed anew per call (callers may change what they get): every `docker run` reads one,
+   * and a blob read is four thread-pool round trips on the create path.
+   */
   async readConfig(r: ImageRecord): Promise<ImageConfigFile> {
-    return JSON.parse((await this.deps.content.readBytes(r.id)).toString('utf8')) as ImageConfigFile;
+    let text = this.configs.get(r.id);
+    if (text === undefined) text = (await this.deps.content.readBytes(r.id)).toString('utf8');
+    this.configs.delete(r.id);
+    this.configs.set(r.id, text);
+    for (const old of this.configs.keys()) {
+      if (this.configs.size <= CACHED_CONFIGS) break;
+      this.configs.delete(old);
+    }
+    return JSON.parse(text) as ImageConfigFile;
   }
 
   list(opts: ListOptions = {}): ImageSummary[] {

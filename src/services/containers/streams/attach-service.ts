@@ -45,13 +45,16 @@ export interface AttachServiceDeps {
   events?: Pick<EventBus, 'publish'>;
 }
 
+/** How long a removed container's attach session may wait for its shim's last output. */
+const REMOVED_DRAIN_MS = 2000;
+
 export class AttachService {
   /** Every open session per container id, to end them when the container is removed. */
   private readonly sessions = new Map<string, Set<StreamSession>>();
 
   constructor(private readonly d: AttachServiceDeps) {
     d.containers.onRemove((id) => {
-      for (const s of this.sessions.get(id) ?? []) s.finish('done');
+      for (const s of this.sessions.get(id) ?? []) s.finishAfterShim('done', REMOVED_DRAIN_MS);
     });
   }
 

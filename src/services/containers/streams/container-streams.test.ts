@@ -63,6 +63,27 @@ describe('container streams over HTTP (runc, wharf-shim)', () => {
     assert.equal(containers.get(c.id).state.exitCode, 3);
   });
 
+  it('a removal before the shim delivered the output waits for it: the session ends with the shim', async () => {
+    const c = await containers.create(['sh', '-c', 'sleep 0.3; echo hi']);
+    const h = await hijack(api.socket, 'POST', `/v1.41/containers/${c.id}/attach?stream=1&stdout=1&stderr=1`);
+    h.socket.end();
+    await containers.start(c.id);
+    // The shim is held while the process writes and exits, and the container is removed then
+    // (as `--rm` can be right after an exit the daemon learned of first): the output is still
+    // in the process's pipe, not yet sent to the attached session.
+    const shimPid = containers.get(c.id).state.shimPid;
+    process.kill(shimPid, 'SIGSTOP');
+    try {
+      await new Promise((r) => setTimeout(r, 600));
+      await containers.remove(c.id);
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      process.kill(shimPid, 'SIGCONT');
+    }
+    await h.ended;
+    assert.deepEqual(byStream(frames(h.received())), { 1: 'hi\n' });
+  });
+
   it('queues stdin sent before start; the client EOF closes the process stdin (StdinOnce)', async () => {
     const c = await containers.create(['cat'], { config: { OpenStdin: true, StdinOnce: true, AttachStdin: true } });
     const h = await hijack(api.socket, 'POST', `/v1.41/containers/${c.id}/attach?stream=1&stdin=1&stdout=1&stderr=1`);

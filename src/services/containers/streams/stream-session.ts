@@ -134,6 +134,23 @@ export class StreamSession {
     this.client.resume();
   }
 
+  /**
+   * The container is gone (removed): a session connected to its shim ends when the shim closes
+   * the connection after the exit frame, so output the shim sent before it, still in the
+   * socket, reaches the client (a removal right after the exit can come before the daemon read
+   * it); after `graceMs` it is cut off regardless. A session with no shim ends now.
+   */
+  finishAfterShim(reason: SessionEnd, graceMs: number): void {
+    if (this.endReason) return;
+    if (!this.conn) {
+      this.finish(reason);
+      return;
+    }
+    const timer = setTimeout(() => this.finish(reason), graceMs);
+    timer.unref();
+    void this.ended.then(() => clearTimeout(timer));
+  }
+
   /** Ends the session: the client's socket is ended, the shim connection closed (detach). */
   finish(reason: SessionEnd): void {
     if (this.endReason) return;

@@ -40,8 +40,10 @@ export async function destroyContainer(ctx: LifecycleContext, rec: ContainerReco
     // snapshot operation (an rmi of the image right after finds no child left); its files, and
     // the bundle dir holding the rootfs mount point, wait for a pending unmount of the last run.
     // What a crash cuts short, start-up sweeps (a container snapshot or bundle dir of no record).
+    // Its failure is logged right here: nothing may await it before the unmount is done, and an
+    // unhandled rejection meanwhile would end the daemon.
     const snapshot = ctx.deps.snapshots.remove(rec.snapshotKey, { lazy: true, deleteAfter: ctx.rootfsWork.settled(rec.id) }).catch((err) => {
-      if (!isKind(err, 'NotFound')) throw err;
+      if (!isKind(err, 'NotFound')) ctx.log.warn('removing the container snapshot failed', { id: rec.id, err });
     });
     void ctx.rootfsWork.run(rec.id, async () => {
       await removeLater(ctx.bundleDir(rec.id), ctx.trashDir());

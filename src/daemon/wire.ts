@@ -11,6 +11,7 @@ import { bindFreeControllersToV1 } from '../plugins/runtime/cgroups.js';
 import { createOciRuntimeCli } from '../plugins/runtime/oci-runtime-cli.js';
 import { defaultShimPath } from '../plugins/shim/shim-paths.js';
 import { OverlaySnapshotter } from '../plugins/snapshots/overlay-snapshotter.js';
+import { ensureInitLayer } from '../services/containers/filesystem/init-layer.js';
 import type { Route } from '../server/router.js';
 import { containerFsRoutes } from '../server/routes/container-fs.js';
 import { containerStreamRoutes } from '../server/routes/container-streams.js';
@@ -110,6 +111,8 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
     store: await FileContainerStore.open(path.join(input.config.dataRoot, 'containers')),
     images: { resolve: (n) => images.resolve(n), get: (id) => imageStore.get(id), readConfig: (r) => images.readConfig(r) },
     snapshots,
+    // Beside the snapshots: a lower directory of container overlays like theirs.
+    initLayer: await ensureInitLayer(path.join(input.config.dataRoot, 'overlay')),
     runtimes,
     defaultRuntime: input.config.runtime,
     events: input.events,

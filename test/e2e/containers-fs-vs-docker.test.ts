@@ -139,6 +139,21 @@ describe('cp, diff, top, stats, commit and events: wharfd against dockerd', () =
     await same('top with a bad ps option', async (e) => (await request(e, 'GET', '/v1.41/containers/cmp/top?ps_args=-o%20badcol')).body);
   });
 
+  it("the init layer: /.dockerenv, /etc/mtab and the mount targets, as dockerd's", async () => {
+    const paths = '/.dockerenv /etc/mtab /etc /dev/pts /dev/shm /proc /sys';
+    await same('init layer paths', (e) => ok(e, ['exec', 'cmp', 'sh', '-c', `stat -c '%n %F %a %u:%g %s' ${paths}; readlink /etc/mtab`]));
+    // A stopped container's filesystem (cp reads a mount of its snapshot) has them too.
+    await same('init layer paths, stopped', async (e) => {
+      const ls = await ok(e, ['cp', 'cmp-created:/.dockerenv', '-']);
+      return ls.length > 0;
+    });
+    // Its rw layer stays empty: what the runtime needs as mount targets is already there.
+    await same('diff of a run', async (e) => {
+      await ok(e, ['run', '--name', 'cmp-ran', '--network', 'none', 'busybox', 'true']);
+      return ok(e, ['diff', 'cmp-ran']);
+    });
+  });
+
   it('top titles and commands', async () => {
     await same('docker top', async (e) => {
       const top = JSON.parse((await request(e, 'GET', '/v1.41/containers/cmp/top')).body);

@@ -20,6 +20,16 @@ export interface SnapshotInfo {
   labels: Record<string, string>;
 }
 
+export interface PrepareOptions {
+  /**
+   * A read-only directory stacked right above the parents, under the snapshot's own layer: in
+   * its mounts and its lowerDirs, never in a parent chain (Docker's container init layer, which
+   * is the same for every container, so one directory serves them all). The caller owns it and
+   * must not change it while a snapshot names it.
+   */
+  initLayer?: string;
+}
+
 export interface SnapshotUsage {
   /** Bytes on disk of this snapshot's own directory (not its parents). */
   size: number;
@@ -38,7 +48,7 @@ export interface SnapshotUsage {
 export interface Snapshotter {
   stat(key: string): Promise<SnapshotInfo>;
   /** A writable snapshot on `parent` (or empty). Conflict if `key` exists. */
-  prepare(key: string, parent?: string, labels?: Record<string, string>): Promise<MountSpec[]>;
+  prepare(key: string, parent?: string, labels?: Record<string, string>, opts?: PrepareOptions): Promise<MountSpec[]>;
   /** A read-only view of `parent`. */
   view(key: string, parent: string, labels?: Record<string, string>): Promise<MountSpec[]>;
   /** The mounts of an existing active or view snapshot. */

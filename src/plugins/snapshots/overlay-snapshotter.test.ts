@@ -69,6 +69,34 @@ describe('OverlaySnapshotter specifics', () => {
     assert.deepEqual(await sn.view('v', 'B'), [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${root}/snapshots/2/fs:${root}/snapshots/1/fs`] }]);
   });
 
+  it('stacks an init layer right above the parents: in mounts and lowerDirs, kept on reopen, never inherited through a commit', async () => {
+    const root = await tmpRoot();
+    const init = path.join(root, 'init');
+    await fs.mkdir(init);
+    await fs.writeFile(path.join(init, '.dockerenv'), '');
+    const sn = await OverlaySnapshotter.open(root);
+    await sn.prepare('a');
+    await fs.writeFile(path.join(sn.writableDir('a'), 'img'), 'x');
+    await sn.commit('A', 'a');
+    const m = await sn.prepare('ctr', 'A', {}, { initLayer: init });
+    assert.deepEqual(m[0]?.options, [`workdir=${root}/snapshots/2/work`, `upperdir=${root}/snapshots/2/fs`, `lowerdir=${init}:${root}/snapshots/1/fs`]);
+    assert.deepEqual(await (await OverlaySnapshotter.open(root)).lowerDirs('ctr'), [init, `${root}/snapshots/1/fs`]);
+    // Without parents the init layer alone is the lower: still an overlay, the upper rw.
+    const lone = await sn.prepare('lone', undefined, {}, { initLayer: init });
+    assert.deepEqual(lone[0]?.options, [`workdir=${root}/snapshots/3/work`, `upperdir=${root}/snapshots/3/fs`, `lowerdir=${init}`]);
+    const target = path.join(root, 'rootfs');
+    await fs.mkdir(target);
+    await mountAll(m, target);
+    try {
+      assert.deepEqual((await fs.readdir(target)).sort(), ['.dockerenv', 'img']);
+    } finally {
+      await unmountAll(target);
+    }
+    await sn.commit('C', 'ctr');
+    await sn.prepare('child', 'C');
+    assert.deepEqual(await sn.lowerDirs('child'), [`${root}/snapshots/2/fs`, `${root}/snapshots/1/fs`]);
+  });
+
   it('a lazy removal not waited for: gone for later operations at once, its files kept until deleteAfter, even under a mounted overlay', async () => {
     const root = await tmpRoot();
     const sn = await OverlaySnapshotter.open(root);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { MountSpec, SnapshotInfo, SnapshotKind, SnapshotUsage, Snapshotter } from '../../core/snapshots/snapshotter.js';
+import type { MountSpec, PrepareOptions, SnapshotInfo, SnapshotKind, SnapshotUsage, Snapshotter } from '../../core/snapshots/snapshotter.js';
 import { conflict, errnoCode, invalidArgument, notFound } from '../../errdefs/index.js';
 import { fsyncDir, removeStrayTemps } from '../../lib/atomic-write.js';
 import { type SnapshotRecord, SnapshotMetadata } from './snapshot-metadata.js';
@@ -84,15 +84,15 @@ export class OverlaySnapshotter implements Snapshotter {
     return this.serialized(async () => this.meta.entries().map(([k, r]) => this.meta.info(k, r)));
   }
 
-  prepare(key: string, parent?: string, labels: Record<string, string> = {}): Promise<MountSpec[]> {
-    return this.create('active', key, parent, labels);
+  prepare(key: string, parent?: string, labels: Record<string, string> = {}, opts: PrepareOptions = {}): Promise<MountSpec[]> {
+    return this.create('active', key, parent, labels, opts.initLayer);
   }
 
   view(key: string, parent: string, labels: Record<string, string> = {}): Promise<MountSpec[]> {
     return this.create('view', key, parent, labels);
   }
 
-  private create(kind: SnapshotKind, key: string, parent: string | undefined, labels: Record<string, string>): Promise<MountSpec[]> {
+  private create(kind: SnapshotKind, key: string, parent: string | undefined, labels: Record<string, string>, initLayer?: string): Promise<MountSpec[]> {
     return this.serialized(async () => {
       if (key === '') throw invalidArgument('snapshot key must not be empty');
       if (this.meta.get(key)) throw conflict(`snapshot ${key} already exists`);
@@ -102,6 +102,7 @@ export class OverlaySnapshotter implements Snapshotter {
       const id = this.meta.allocateId(await this.existingIds());
       const rec: SnapshotRecord = { id, kind, created: new Date().toISOString(), labels: { ...labels } };
       if (parent !== undefined) rec.parent = parent;
+      if (initLayer !== undefined) rec.initLayer = path.resolve(initLayer);
       // Computed first: a snapshot that could not be mounted (too many layers) is never created.
       const mounts = this.mountsOf(key, rec);
       // Built under a temp name and renamed into place, so a numbered directory is always complete.
@@ -135,13 +136,19 @@ export class OverlaySnapshotter implements Snapshotter {
 
   private mountsOf(key: string, rec: SnapshotRecord): MountSpec[] {
     if (rec.kind === 'committed') throw invalidArgument(`snapshot ${key} is committed: only active and view snapshots have mounts`);
-    const lowers = this.parentChain(rec).map((r) => this.fsDir(r.id));
+    const lowers = this.lowersOf(rec);
     if (rec.kind === 'view') {
       if (lowers.length === 1) return [{ type: 'bind', source: lowers[0], options: ['ro', 'rbind'] }];
       return [overlay([`lowerdir=${lowers.join(':')}`], lowers.length)];
     }
     if (lowers.length === 0) return [{ type: 'bind', source: this.fsDir(rec.id), options: ['rw', 'rbind'] }];
     return [overlay([`workdir=${path.join(this.dir(rec.id), 'work')}`, `upperdir=${this.fsDir(rec.id)}`, `lowerdir=${lowers.join(':')}`], lowers.length)];
+  }
+
+  /** The directories under a snapshot's own layer, top first: its init layer, then its parents. */
+  private lowersOf(rec: SnapshotRecord): string[] {
+    const parents = this.parentChain(rec).map((r) => this.fsDir(r.id));
+    return rec.initLayer === undefined ? parents : [rec.initLayer, ...parents];
   }
 
   /** The committed ancestors of a snapshot, nearest first. */
@@ -156,7 +163,7 @@ export class OverlaySnapshotter implements Snapshotter {
   }
 
   async lowerDirs(key: string): Promise<string[]> {
-    return this.parentChain(this.record(key)).map((r) => this.fsDir(r.id));
+    return this.lowersOf(this.record(key));
   }
 
   commit(name: string, key: string, labels?: Record<string, string>): Promise<void> {
@@ -167,7 +174,9 @@ export class OverlaySnapshotter implements Snapshotter {
       // Only the index changes: the directory keeps its id, so the commit is one atomic write.
       await this.meta.update((s) => {
         delete s[key];
-        s[name] = { ...rec, kind: 'committed', labels: { ...(labels ?? rec.labels) } };
+        // An init layer is not content of the snapshot: its children do not stack it.
+        const { initLayer: _, ...own } = rec;
+        s[name] = { ...own, kind: 'committed', labels: { ...(labels ?? rec.labels) } };
       });
     });
   }

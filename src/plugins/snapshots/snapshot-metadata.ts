@@ -11,6 +11,8 @@ export interface SnapshotRecord {
   parent?: string;
   created: string;
   labels: Record<string, string>;
+  /** See PrepareOptions.initLayer: stacked right above the parents. */
+  initLayer?: string;
 }
 
 interface IndexFile {

@@ -17,9 +17,9 @@ describe('containerChanges', () => {
   before(async () => {
     base = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-changes-'));
     const lower = path.join(base, 'lower');
-    for (const d of ['bin', 'etc', 'opq', 'tmp']) await fs.mkdir(path.join(lower, d), { recursive: true });
-    for (const f of ['bin/sh', 'bin/vi', 'etc/passwd', 'etc/group', 'opq/old']) await fs.writeFile(path.join(lower, f), `${f}\n`);
-    for (const p of ['bin', 'etc', 'opq', 'tmp', '']) await fs.utimes(path.join(lower, p), OLD, OLD);
+    for (const d of ['bin', 'etc', 'opq', 'tmp', 'usr/lib']) await fs.mkdir(path.join(lower, d), { recursive: true });
+    for (const f of ['bin/sh', 'bin/vi', 'etc/passwd', 'etc/group', 'opq/old', 'usr/lib/x']) await fs.writeFile(path.join(lower, f), `${f}\n`);
+    for (const p of ['bin', 'etc', 'opq', 'tmp', 'usr/lib', 'usr', '']) await fs.utimes(path.join(lower, p), OLD, OLD);
   });
   after(() => fs.rm(base, { recursive: true, force: true }));
 
@@ -55,6 +55,14 @@ describe('containerChanges', () => {
     });
     const got = (await containerChanges(upper, [path.join(base, 'lower')])).map((c) => `${'CAD'[c.Kind]} ${c.Path}`);
     assert.deepEqual(got, ['C /bin', 'D /bin/vi', 'C /etc', 'C /etc/passwd', 'A /newdir', 'A /newdir/f', 'D /opq', 'A /opq/new', 'C /tmp', 'A /tmp/x']);
+  });
+
+  it('reports every directory above a file modified in place, though their metadata did not change', async () => {
+    const upper = await withContainer('c4', async (m) => {
+      await fs.appendFile(path.join(m, 'usr/lib/x'), 'more\n');
+    });
+    const got = (await containerChanges(upper, [path.join(base, 'lower')])).map((c) => `${'CAD'[c.Kind]} ${c.Path}`);
+    assert.deepEqual(got, ['C /usr', 'C /usr/lib', 'C /usr/lib/x']);
   });
 
   it('hides runtime mount targets and the directories that only hold them', async () => {

@@ -16,8 +16,9 @@ export const ChangeKind = { modify: 0, add: 1, delete: 2 } as const;
  *   is a deletion too (its new content then shows as additions);
  * - anything else is an addition, or a modification when a lower layer has the path — except a
  *   directory whose lower counterpart has the same size, mode and mtime, which is not reported;
- * - an addition or deletion reports its parent directory as modified (once, right before it),
- *   even when the parent's metadata did not change;
+ * - any change reports each directory above it as modified (once, right before the first
+ *   change inside), even when the directory's own metadata did not change (changes.go's "we
+ *   need to add it, even if the directory itself wasn't changed");
  * - what Docker's init layer would hold (see hiddenInitPaths) is left out.
  */
 export async function containerChanges(upper: string, lowers: readonly string[]): Promise<ContainerChangeItem[]> {
@@ -36,12 +37,14 @@ export async function containerChanges(upper: string, lowers: readonly string[])
       const p = `/${r}`;
       const kind = await changeKind(st, r, lowers, isOpaque(xattrs, r));
       if (kind !== undefined) {
-        if (st.isDirectory()) changedDirs.add(p);
-        const parent = p.slice(0, p.lastIndexOf('/')) || '/';
-        if (kind !== ChangeKind.modify && parent !== '/' && !changedDirs.has(parent)) {
-          changes.push({ Path: parent, Kind: ChangeKind.modify });
-          changedDirs.add(parent);
+        // Every ancestor not reported yet, outermost first (each right before its first change).
+        const ancestors: string[] = [];
+        for (let a = p.slice(0, p.lastIndexOf('/')); a !== '' && !changedDirs.has(a); a = a.slice(0, a.lastIndexOf('/'))) ancestors.unshift(a);
+        for (const a of ancestors) {
+          changes.push({ Path: a, Kind: ChangeKind.modify });
+          changedDirs.add(a);
         }
+        if (st.isDirectory()) changedDirs.add(p);
         changes.push({ Path: p, Kind: kind });
       }
       if (st.isDirectory()) await walk(r);

@@ -2,14 +2,16 @@ import { type BigIntStats, promises as fs } from 'node:fs';
 import { errnoCode } from '../../../errdefs/index.js';
 import { parentOf, prefixesOf } from '../../../lib/tar/secure-path.js';
 import type { XattrTree } from '../../../lib/tar/xattr-tree.js';
+import { INIT_LAYER_ENTRIES } from './init-layer.js';
 
 /**
  * Mount targets dockerd puts in every container's "init layer" (daemon/initlayer), a layer between
  * the image and the container's rw layer; so they never show in `docker diff` and never go into
- * `docker commit`. Wharf has no init layer: the OCI runtime creates these mount targets (empty
- * files, empty directories) in the rw layer itself when the image lacks them.
+ * `docker commit`. Containers now stack wharf's own init layer (init-layer.ts), but the builder's
+ * RUN containers (as BuildKit's) and containers created before it had none: there the OCI runtime
+ * created these mount targets (empty files, empty directories) in the rw layer itself.
  */
-const INIT_PATHS = ['.dockerenv', 'dev/console', 'dev/pts', 'dev/shm', 'etc/hostname', 'etc/hosts', 'etc/mtab', 'etc/resolv.conf', 'proc', 'sys'];
+const INIT_PATHS = INIT_LAYER_ENTRIES.map((e) => e.path);
 
 /**
  * The entries of a container's rw layer (`upper`, relative paths) that Docker's init layer would

@@ -149,7 +149,7 @@ export async function createContainer(ctx: LifecycleContext, body: ContainerCrea
   const etcWritten = writeEtcFiles(dir, p.hostname, h, hostGateway ? { hostGateway } : {});
   etcWritten.catch(() => undefined);
   try {
-    await ctx.deps.snapshots.prepare(id, p.top, { 'wharf.container': id });
+    await ctx.deps.snapshots.prepare(id, p.top, { 'wharf.container': id }, ctx.deps.initLayer ? { initLayer: ctx.deps.initLayer } : {});
     prepared = true;
     t.mark('snapshot');
     mountPoints = await createMountPoints(ctx.mountDeps, {

@@ -49,6 +49,11 @@ export interface LifecycleDeps {
   events: EventBus;
   log: Logger;
   facts: DaemonFacts;
+  /**
+   * The init layer (filesystem/init-layer.ts) stacked above the image in every container's
+   * rootfs. Without it the runtime creates the mount targets in each container's rw layer.
+   */
+  initLayer?: string;
   /** The daemon's exec root: shim state dirs and bundles live under it. */
   execRoot: string;
   shimPath: string;

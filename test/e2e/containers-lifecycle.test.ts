@@ -173,6 +173,9 @@ for (const runtime of ['runc', 'crun'] as const) {
       assert.deepEqual([policy.status, JSON.parse(policy.body).message], [400, "invalid restart policy 'sometimes'"]);
       const sig = await api(d, 'POST', '/v1.41/containers/create', { Image: 'busybox', StopSignal: 'SIGFOO' });
       assert.deepEqual([sig.status, JSON.parse(sig.body).message], [400, 'Invalid signal: SIGFOO']);
+      // kill checks the signal before it looks the container up, as dockerd does.
+      const kill = await api(d, 'POST', '/v1.41/containers/no-such-ctr/kill?signal=BOGUS');
+      assert.deepEqual([kill.status, JSON.parse(kill.body).message], [400, 'Invalid signal: BOGUS']);
     });
 
     it('a missing command fails the start with exit 127 (126 when not executable), recorded in State', async () => {

@@ -24,7 +24,7 @@ import {
   unpauseContainer,
   waitStopped,
 } from './stop-container.js';
-import { SIGKILL } from './signals.js';
+import { parseSignal, SIGKILL } from './signals.js';
 import { waitContainer } from './wait-container.js';
 import { removalsSettled } from '../../../lib/remove-later.js';
 
@@ -219,6 +219,8 @@ export class LifecycleService implements ContainerService, ImageUsage {
   }
 
   async kill(idOrName: string, signal?: string): Promise<void> {
+    // The signal is checked before the container is looked up, as dockerd's kill route does.
+    if (signal) parseSignal(signal);
     await killContainer(this.ctx, this.get(idOrName), signal);
   }
 

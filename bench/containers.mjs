@@ -132,6 +132,17 @@ async function interleaved(n, subjects, fn, settle = false) {
   return out;
 }
 
+/**
+ * The ratio of each round's pair (wharfd and the floor run one after the other in the same
+ * round): median and quartiles. Beside the ratio of the medians, it shows how much of the spread
+ * is the machine's speed drifting between rounds (which moves both) and how much is wharfd's.
+ */
+function pairedRatios(xs, ys) {
+  const r = xs.map((x, i) => x / ys[i]).sort((a, b) => a - b);
+  const q = (f) => r[Math.min(r.length - 1, Math.floor(f * r.length))];
+  return `${fmt.ratio(median(r))} (${fmt.ratio(q(0.25))}–${fmt.ratio(q(0.75))})`;
+}
+
 async function main() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'wharf-bench-ctr-'));
   const loadBefore = load();
@@ -193,6 +204,7 @@ async function main() {
       ['measure', 'dockerd', 'wharfd', 'wharfd/dockerd', 'target'],
       ['run --rm --network none true (median)', fmt.ms(m(k)), fmt.ms(m(wh)), fmt.ratio(m(wh) / m(k)), '≤ 0.5×'],
       [`  vs bare runc run, same bundle (${fmt.ms(m(runRmSamples['runc-same']))})`, '', '', `${fmt.ratio(m(wh) / m(runRmSamples['runc-same']))} of runc`, '≤ 2×'],
+      [`  same, per round (wharfd_i / runc_i): median, quartiles`, '', '', pairedRatios(wh, runRmSamples['runc-same']), ''],
       [`  vs bare runc run, runc spec (${fmt.ms(m(runRmSamples['runc-min']))})`, '', '', `${fmt.ratio(m(wh) / m(runRmSamples['runc-min']))} of runc`, ''],
       [`${DETACHED} detached starts (total)`, fmt.s(detached.dockerd[0]), fmt.s(detached.wharfd[0]), fmt.ratio(detached.wharfd[0] / detached.dockerd[0]), ''],
       ['exec CTR true (median)', fmt.ms(m(exec.dockerd)), fmt.ms(m(exec.wharfd)), fmt.ratio(m(exec.wharfd) / m(exec.dockerd)), '≤ 0.6×'],

@@ -13,7 +13,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DOCKER, startDockerd, startWharfd, stopAll, wharfDist } from './lib/daemons.mjs';
-import { run } from './lib/proc.mjs';
+import { run, runToExit } from './lib/proc.mjs';
 import { fmt, median, printTable, timeOnce, writeResults } from './lib/timing.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -115,6 +115,22 @@ async function sameBundle(dir, rootfs, w) {
 }
 
 /**
+ * The issue's other floor figure, "a bare runc create+start+delete": the three commands an
+ * engine's shim runs (containerd's do), on the same bundle. The delete waits for the container
+ * to have stopped (`true` has, by the time a second Go program started), never kills it.
+ */
+async function runcCreateStartDelete(root, bundle, id) {
+  await runToExit(RUNC, ['--root', root, 'create', '--bundle', bundle, id], { check: true });
+  await run(RUNC, ['--root', root, 'start', id], { check: true });
+  for (let i = 0; ; i++) {
+    const r = await run(RUNC, ['--root', root, 'delete', id]);
+    if (r.code === 0) return;
+    if (i === 100 || !/running/.test(r.stderr)) throw new Error(`runc delete ${id}: ${r.stderr.trim()}`);
+    await new Promise((res) => setTimeout(res, 1));
+  }
+}
+
+/**
  * Runs `fn(subject, i)` for every subject in turn, `n` times; samples in seconds per subject.
  * With `settle`, waits SETTLE_MS after each sample: what a subject still does after it answered
  * (dockerd's and containerd's cleanup after `run --rm`, wharfd's background runtime delete, the
@@ -175,13 +191,18 @@ async function main() {
       { kind: 'runc-min', bundle: await minimalBundle(dir, rootfs) },
       { kind: 'runc-same', bundle: await sameBundle(dir, rootfs, w) },
     ];
+    floors.push({ kind: 'runc-csd', bundle: floors[1].bundle, csd: true });
     const runRm = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
     for (const d of daemons) await d.docker(runRm); // warm-up
     const subjects = [...daemons, ...floors];
     const runRmSamples = await interleaved(
       RUNS,
       subjects,
-      (s, i) => (s.docker ? s.docker(runRm) : run(RUNC, ['--root', runcRoot, 'run', '--bundle', s.bundle, `bench-${process.pid}-${s.kind}-${i}`], { check: true })),
+      (s, i) => {
+        if (s.docker) return s.docker(runRm);
+        const id = `bench-${process.pid}-${s.kind}-${i}`;
+        return s.csd ? runcCreateStartDelete(runcRoot, s.bundle, id) : run(RUNC, ['--root', runcRoot, 'run', '--bundle', s.bundle, id], { check: true });
+      },
       true,
     );
     const detached = await interleaved(1, daemons, async (d) => {
@@ -205,6 +226,7 @@ async function main() {
       ['run --rm --network none true (median)', fmt.ms(m(k)), fmt.ms(m(wh)), fmt.ratio(m(wh) / m(k)), '≤ 0.5×'],
       [`  vs bare runc run, same bundle (${fmt.ms(m(runRmSamples['runc-same']))})`, '', '', `${fmt.ratio(m(wh) / m(runRmSamples['runc-same']))} of runc`, '≤ 2×'],
       [`  same, per round (wharfd_i / runc_i): median, quartiles`, '', '', pairedRatios(wh, runRmSamples['runc-same']), ''],
+      [`  vs bare runc create + start + delete, same bundle (${fmt.ms(m(runRmSamples['runc-csd']))})`, '', '', `${fmt.ratio(m(wh) / m(runRmSamples['runc-csd']))} of runc`, ''],
       [`  vs bare runc run, runc spec (${fmt.ms(m(runRmSamples['runc-min']))})`, '', '', `${fmt.ratio(m(wh) / m(runRmSamples['runc-min']))} of runc`, ''],
       [`${DETACHED} detached starts (total)`, fmt.s(detached.dockerd[0]), fmt.s(detached.wharfd[0]), fmt.ratio(detached.wharfd[0] / detached.dockerd[0]), ''],
       ['exec CTR true (median)', fmt.ms(m(exec.dockerd)), fmt.ms(m(exec.wharfd)), fmt.ratio(m(exec.wharfd) / m(exec.dockerd)), '≤ 0.6×'],

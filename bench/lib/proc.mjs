@@ -22,3 +22,18 @@ export function run(cmd, args, opts = {}) {
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/**
+ * Runs a program with its output to /dev/null and resolves with its exit code once it exits (not
+ * once its output closes: `runc create` hands its stdio to the container, which outlives it).
+ */
+export function runToExit(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (opts.check && code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`));
+      else resolve(code);
+    });
+  });
+}

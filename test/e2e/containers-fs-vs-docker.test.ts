@@ -147,6 +147,23 @@ describe('cp, diff, top, stats, commit and events: wharfd against dockerd', () =
       const ls = await ok(e, ['cp', 'cmp-created:/.dockerenv', '-']);
       return ls.length > 0;
     });
+    // export is the container's own filesystem: the init layer's empty /etc files, not the
+    // daemon's binds (a running container, and a created one).
+    for (const ctr of ['cmp', 'cmp-created']) {
+      await same(`export of ${ctr}`, async (e) => {
+        const file = path.join(tmp, `${e.name}-export.tar`);
+        const r = await run('sh', ['-c', `'${DOCKER}' export ${ctr} > '${file}'`], { env: e.env });
+        assert.equal(r.code, 0, r.stderr);
+        const t = await run('tar', ['tvf', file, '--numeric-owner']);
+        const wanted = new Set(['.dockerenv', 'dev/console', 'etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'etc/mtab', 'etc/passwd']);
+        return t.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/\s+/))
+          .filter((f) => wanted.has(f[5] ?? ''))
+          .map((f) => `${f[0]} ${f[1]} ${f[2]} ${f.slice(5).join(' ')}`);
+      });
+    }
     // Its rw layer stays empty: what the runtime needs as mount targets is already there.
     await same('diff of a run', async (e) => {
       await ok(e, ['run', '--name', 'cmp-ran', '--network', 'none', 'busybox', 'true']);

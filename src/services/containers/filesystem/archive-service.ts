@@ -80,7 +80,7 @@ export class ArchiveService {
         containerEvent(this.deps, view.rec, 'export');
         await tarDirectory(view.root, open());
       },
-      { userMounts: false },
+      { containerMounts: false },
     );
   }
 }

@@ -69,10 +69,11 @@ export class ContainerRootfs {
 
   /**
    * Runs `fn` with the rootfs of `idOrName` (NotFound `No such container: X` when unknown).
-   * `userMounts: false` leaves the user's binds and volumes out (export: the container's own
-   * filesystem only, as dockerd's export of its rw layer).
+   * `containerMounts: false` leaves every mount of the container out — binds, volumes and the
+   * /etc files — (export: the container's own filesystem, image and init layer under its rw
+   * layer, as dockerd's export mounts only the container's layer).
    */
-  async use<T>(idOrName: string, access: RootfsAccess, fn: (view: RootfsView) => Promise<T>, opts: { userMounts?: boolean } = {}): Promise<T> {
+  async use<T>(idOrName: string, access: RootfsAccess, fn: (view: RootfsView) => Promise<T>, opts: { containerMounts?: boolean } = {}): Promise<T> {
     const { id } = this.deps.containers.get(idOrName);
     return this.deps.withLock(id, async () => {
       // Looked up again under the lock: it may have been removed while we waited.
@@ -81,7 +82,7 @@ export class ContainerRootfs {
       const hasProcess = rec.state.status === 'running' || rec.state.status === 'paused';
       const live = hasProcess && (await isMountpoint(liveRoot));
       const base: MountSpec[] = live ? [{ type: 'bind', source: liveRoot, options: ['bind'] }] : await this.snapshotMounts(rec.snapshotKey, access);
-      const run = () => this.mounted(rec, base, fn, { userMounts: opts.userMounts !== false, createTargets: access === 'write' });
+      const run = () => this.mounted(rec, base, fn, { containerMounts: opts.containerMounts !== false, createTargets: access === 'write' });
       return live ? this.frozen(rec, run) : run();
     });
   }
@@ -119,7 +120,7 @@ export class ContainerRootfs {
     rec: ContainerRecord,
     base: MountSpec[],
     fn: (view: RootfsView) => Promise<T>,
-    opts: { userMounts: boolean; createTargets: boolean },
+    opts: { containerMounts: boolean; createTargets: boolean },
   ): Promise<T> {
     const target = path.join(this.deps.scratchDir, `${rec.id.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
     await fs.mkdir(target, { mode: 0o700 });
@@ -131,7 +132,7 @@ export class ContainerRootfs {
         // Private before anything is bound onto it: a bind of a shared mount joins its peer group,
         // and binds onto a peer would propagate into the container.
         await runCommand('mount', ['--make-private', target]);
-        const mounts = this.deps.mountsOf(rec).filter((m) => opts.userMounts || !m.user);
+        const mounts = opts.containerMounts ? this.deps.mountsOf(rec) : [];
         await bindContainerMounts(target, mounts, opts.createTargets);
         return await fn({ rec, root: target, tree: plainTree(target), mounts });
       } finally {

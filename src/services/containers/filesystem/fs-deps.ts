@@ -15,7 +15,7 @@ export interface ContainerMount {
   /** Host path of what is mounted there. */
   source: string;
   readOnly: boolean;
-  /** A bind or volume of the user's (`-v`, `--mount`): left out of `docker export`, as dockerd does. */
+  /** A bind or volume of the user's (`-v`, `--mount`): a write (cp into the container) makes its missing mount point. */
   user?: boolean;
 }
 

@@ -115,6 +115,30 @@ describe('inspect and ps against real dockerd', () => {
     compare(ours!, theirs!);
   });
 
+  it("log options: dockerd's checks at create, its reads at start (the container stays), the same messages", async () => {
+    const lines: Array<[string, string[]]> = [
+      ['l-size', ['--log-opt', 'max-size=bogus']],
+      ['l-file', ['--log-opt', 'max-size=1m', '--log-opt', 'max-file=x']],
+      ['l-zero', ['--log-opt', 'max-file=0']],
+      ['l-nosize', ['--log-opt', 'max-file=3']],
+      ['l-compress', ['--log-opt', 'max-size=1m', '--log-opt', 'compress=maybe']],
+      ['l-mode', ['--log-opt', 'mode=bogus']],
+      ['l-buffer', ['--log-opt', 'max-buffer-size=4m']],
+      ['l-driver', ['--log-driver', 'syslogx']],
+    ];
+    for (const [name, opts] of lines) {
+      const [ours, theirs] = await Promise.all(
+        [d, real].map(async (e: Engine) => {
+          const created = await e.docker(['create', '--name', name, ...opts, 'busybox', 'true']);
+          const started = created.code === 0 ? await e.docker(['start', name]) : undefined;
+          const state = created.code === 0 ? (await e.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}', name])).stdout.trim() : '';
+          return { created: [created.code, created.stderr.trim()], started: started && [started.code, started.stderr.trim()], state };
+        }),
+      );
+      assert.deepEqual(ours, theirs, `${name}: ${opts.join(' ')}`);
+    }
+  });
+
   it('an exited container, and the same ps columns', async () => {
     const [ours, theirs] = await inspectBoth([d, real], ['run', '-d', '--entrypoint', 'sh', 'busybox', '-c', 'exit 3'], 'i-exited');
     for (const e of [d, real] as Engine[]) await e.docker(['wait', 'i-exited']);

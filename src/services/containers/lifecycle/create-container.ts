@@ -12,7 +12,7 @@ import { mergeImageConfig } from '../oci-spec/container-config.js';
 import { containerHostname } from '../oci-spec/generate-spec.js';
 import { writeEtcFiles } from './etc-files.js';
 import type { LifecycleContext } from './lifecycle-context.js';
-import { shimLogOptions } from './log-options.js';
+import { validateLogConfig } from './log-options.js';
 import { randomName } from './names.js';
 import { normalizeConfig, normalizeHostConfig } from './normalize-config.js';
 import { PhaseTimer } from './phase-timer.js';
@@ -85,7 +85,7 @@ async function planCreate(ctx: LifecycleContext, body: ContainerCreateRequest, n
   const networkingConfig = ctx.network.prepareCreate(user as ContainerConfig, h, networking);
   const id = generateId();
   const logPath = path.join(ctx.store.dir(id), `${id}-json.log`);
-  shimLogOptions(h, logPath);
+  warnings.push(...validateLogConfig(h));
   const hostname = containerHostname({ id, config: merged, hostConfig: h, daemon: ctx.deps.facts });
   const config = normalizeConfig({ ...merged, Hostname: hostname, Image: user.Image ?? '' });
   return {

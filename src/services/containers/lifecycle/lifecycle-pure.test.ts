@@ -6,7 +6,7 @@ import { commandOf } from './container-list.js';
 import { hostsContent, resolvConfContent } from './etc-files.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { ramInBytes } from '../../../lib/go-units.js';
-import { shimLogOptions } from './log-options.js';
+import { shimLogOptions, validateLogConfig } from './log-options.js';
 import { randomName } from './names.js';
 import { normalizeConfig, normalizeHostConfig } from './normalize-config.js';
 import { parseUntil } from './prune-containers.js';
@@ -137,7 +137,26 @@ describe('create-time normalisation and validation', () => {
       maxFiles: 3,
     });
     assert.equal(shimLogOptions({ LogConfig: { Type: 'none', Config: {} } }, '/l'), undefined);
-    assert.throws(() => shimLogOptions({ LogConfig: { Type: 'json-file', Config: { bogus: '1' } } }, '/l'), /unknown log opt 'bogus'/);
+    const at = (Config: Record<string, string>, Type = 'json-file') => ({ LogConfig: { Type, Config } }) as never;
+    // At create, dockerd's ValidateLogOpts: names, mode, max-buffer-size, the driver.
+    assert.throws(() => validateLogConfig(at({ bogus: '1' })), /unknown log opt 'bogus' for json-file log driver/);
+    assert.throws(() => validateLogConfig(at({ mode: 'bogus' })), /logger: logging mode not supported: bogus/);
+    assert.throws(() => validateLogConfig(at({ 'max-buffer-size': '4m' })), /max-buffer-size option is only supported with 'mode=non-blocking'/);
+    assert.throws(() => validateLogConfig(at({ mode: 'non-blocking', 'max-buffer-size': 'zz' })), /error parsing option max-buffer-size: invalid size: 'zz'/);
+    assert.throws(() => validateLogConfig(at({}, 'syslogx')), /error looking up logging plugin syslogx: plugin "syslogx" not found/);
+    assert.throws(() => validateLogConfig(at({}, 'local')), /log driver "local" is not available in wharf/);
+    assert.deepEqual(validateLogConfig(at({ 'max-size': 'bogus', 'max-file': '3' })), [], 'values are read at start');
+    assert.deepEqual(validateLogConfig(at({ mode: 'bogus' }, 'none')), [], 'nothing is checked for none');
+    assert.equal(validateLogConfig(at({ mode: 'non-blocking', 'max-buffer-size': '4m', compress: 'true' })).length, 2, 'warned: accepted, not acted on');
+    // At start, as dockerd opens the log: 500 failed to initialize logging driver.
+    const bad = (Config: Record<string, string>, msg: RegExp) =>
+      assert.throws(() => shimLogOptions(at(Config), '/l'), (e: Error) => isKind(e, 'Internal') && msg.test(e.message));
+    bad({ 'max-size': 'bogus' }, /^failed to initialize logging driver: invalid size: 'bogus'$/);
+    bad({ 'max-size': '-5' }, /invalid size: '-5'/);
+    bad({ 'max-size': '1m', 'max-file': 'x' }, /strconv.Atoi: parsing "x": invalid syntax/);
+    bad({ 'max-file': '0' }, /max-file cannot be less than 1/);
+    bad({ compress: 'maybe' }, /strconv.ParseBool: parsing "maybe": invalid syntax/);
+    assert.deepEqual(shimLogOptions(at({ 'max-file': '3' }), '/l'), { path: '/l', maxFiles: 3 }, 'max-file without max-size: never rotates, as dockerd');
   });
 
   it('makes Docker-style names', () => {

@@ -136,6 +136,9 @@ export async function startContainer(ctx: LifecycleContext, rec: ContainerRecord
   let shimPid: number;
   let startedAt: string;
   try {
+    // First: a bad log option (read here, as dockerd reads it when it opens the log) fails the
+    // start before anything is mounted.
+    const log = shimLogOptions(rec.hostConfig, rec.logPath);
     const bundle = await prepareBundle(ctx, rec, t);
     // Taken before the program can run, so an instant exit never finishes before it started.
     startedAt = nowRfc3339Nano();
@@ -148,7 +151,7 @@ export async function startContainer(ctx: LifecycleContext, rec: ContainerRecord
       stateDir,
       tty: rec.config.Tty === true,
       stdin: rec.config.OpenStdin === true,
-      log: shimLogOptions(rec.hostConfig, rec.logPath),
+      log,
       start: true,
     }));
     t.mark('shim');

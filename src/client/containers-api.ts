@@ -6,6 +6,7 @@ import type {
   ContainerInspectResponse,
   ContainerSummary,
   ContainerTopResponse,
+  ContainerUpdateRequest,
   ContainerWaitResponse,
   IdResponse,
 } from '../spec/engine/types.js';
@@ -166,6 +167,11 @@ export class ContainersApi {
   /** `DELETE /containers/{id}`. */
   remove(id: string, opts: ContainerRemoveOptions = {}): Promise<void> {
     return this.api.callNoContent('DELETE', `/containers/${pathName(id)}`, { query: { force: opts.force, link: opts.link, v: opts.volumes } });
+  }
+
+  /** `POST /containers/{id}/update`: resources and restart policy; the daemon's warnings. */
+  update(id: string, body: ContainerUpdateRequest): Promise<{ Warnings?: string[] | null }> {
+    return this.api.callJSON('POST', `/containers/${pathName(id)}/update`, jsonBody(body));
   }
 
   /** `POST /containers/{id}/rename?name=`. */

@@ -139,6 +139,48 @@ describe('inspect and ps against real dockerd', () => {
     }
   });
 
+  it("update: dockerd's checks, merge and messages; the cgroups of a running container follow, a stopped one's at its next start", async () => {
+    const norm = (s: string) => s.replace(/[0-9a-f]{64}/g, 'ID').replace(/\/(docker|wharf)\/ID\//g, '/PARENT/ID/');
+    const steps: string[][] = [
+      ['run', '-d', '--name', 'up-run', '--network', 'none', 'busybox', 'sleep', '600'],
+      ['create', '--name', 'up-created', '--network', 'none', 'busybox', 'sleep', '600'],
+      ['run', '-d', '--rm', '--name', 'up-rm', '--network', 'none', 'busybox', 'sleep', '600'],
+      ['update', '--memory', '64m', 'up-run'],
+      ['update', '--memory', '64m', '--memory-swap', '128m', 'up-run'],
+      ['exec', 'up-run', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'],
+      ['update', '--cpus', '0.5', '--pids-limit', '50', '--cpu-shares', '512', '--cpuset-cpus', '0', 'up-run'],
+      ['exec', 'up-run', 'cat', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us', '/sys/fs/cgroup/cpu/cpu.shares', '/sys/fs/cgroup/pids/pids.max', '/sys/fs/cgroup/cpuset/cpuset.cpus'],
+      ['update', '--cpu-quota', '20000', 'up-run'],
+      ['update', '--memory-swap', '5m', 'up-run'],
+      ['update', '--memory', '1k', 'up-run'],
+      ['update', '--cpus', '100', 'up-run'],
+      ['update', '--pids-limit', '-1', '--kernel-memory', '10m', '--blkio-weight', '500', 'up-run'],
+      ['exec', 'up-run', 'cat', '/sys/fs/cgroup/pids/pids.max'],
+      ['pause', 'up-run'],
+      ['update', '--cpu-shares', '256', 'up-run'],
+      ['unpause', 'up-run'],
+      ['exec', 'up-run', 'cat', '/sys/fs/cgroup/cpu/cpu.shares'],
+      ['update', '--restart', 'always', 'up-rm'],
+      ['update', '--restart', 'bogus', 'up-created'],
+      ['update', '--restart', 'on-failure:2', '--memory', '32m', '--memory-swap', '64m', 'up-created'],
+      ['start', 'up-created'],
+      ['exec', 'up-created', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes'],
+      ['update', '--memory', '32m', 'no-such-ctr'],
+      ['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpuQuota}} {{.HostConfig.CpuShares}} {{.HostConfig.CpusetCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.KernelMemory}} {{.HostConfig.BlkioWeight}}', 'up-run'],
+      ['inspect', '-f', '{{json .HostConfig.RestartPolicy}} {{.HostConfig.Memory}}', 'up-created'],
+      ['rm', '-f', 'up-run', 'up-created', 'up-rm'],
+    ];
+    for (const args of steps) {
+      const [ours, theirs] = await Promise.all(
+        [d, real].map(async (e: Engine) => {
+          const r = await e.docker(args);
+          return `${r.code}\n${norm(r.stdout)}${norm(r.stderr)}`;
+        }),
+      );
+      assert.equal(ours, theirs, `docker ${args.join(' ')}`);
+    }
+  });
+
   it('an exited container, and the same ps columns', async () => {
     const [ours, theirs] = await inspectBoth([d, real], ['run', '-d', '--entrypoint', 'sh', 'busybox', '-c', 'exit 3'], 'i-exited');
     for (const e of [d, real] as Engine[]) await e.docker(['wait', 'i-exited']);

@@ -59,6 +59,7 @@ import { register as pushCommand } from './push.js';
 import { register as loginCommand } from './login.js';
 import { register as logoutCommand } from './logout.js';
 import { register as searchCommand } from './search.js';
+import { register as updateCommand } from './update.js';
 import { register as waitCommand } from './wait.js';
 
 /** Declares one or more commands on the program. */
@@ -91,6 +92,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   rmCommand,
   waitCommand,
   renameCommand,
+  updateCommand,
   logsCommand,
   topCommand,
   portCommand,

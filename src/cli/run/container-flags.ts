@@ -114,7 +114,7 @@ function checked<T>(parse: Parse<T>): Parse<T> {
   };
 }
 
-function value<T>(flags: string, description: string, parse: Parse<T>): Option {
+export function value<T>(flags: string, description: string, parse: Parse<T>): Option {
   return new Option(flags, description).argParser(checked(parse));
 }
 

@@ -123,6 +123,8 @@ export function runtimeFailure(ctx: FailureContext, rawMessage: string): WharfEr
     detail.exitCode = exitCode;
     return invalidArgument(message, { cause: detail });
   }
+  // An update's refusal is reported in the runtime's words (containerd's wording, see update-container.ts).
+  if (op === 'update') return internal(message, { cause: { runtimeMessage: message } satisfies RuntimeErrorDetail });
   return internal(`${op} ${id}: ${message}`);
 }
 

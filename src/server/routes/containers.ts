@@ -10,6 +10,7 @@ import type {
   ContainerCreateResponse,
   ContainerInspectResponse,
   ContainerSummary,
+  ContainerUpdateRequest,
 } from '../../spec/engine/types.js';
 import type { RequestContext } from '../context.js';
 import type { Filters } from '../query.js';
@@ -30,6 +31,8 @@ export interface ContainersBackend {
   pause(idOrName: string): Promise<void>;
   unpause(idOrName: string): Promise<void>;
   rename(idOrName: string, newName: string): Promise<void>;
+  /** `docker update`: resources and restart policy; the warnings, null when none (as dockerd). */
+  update(idOrName: string, body: ContainerUpdateRequest): Promise<{ Warnings: string[] | null }>;
   /** Resolves the container first (NotFound before any header), then waits. */
   get(idOrName: string): { id: string };
   wait(idOrName: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ StatusCode: number; Error: { Message: string } | null }>;
@@ -102,6 +105,7 @@ export function containerRoutes(b: ContainersBackend): Route[] {
     { method: 'POST', path: '/containers/{id}/pause', handler: (ctx) => noContentOr304(ctx, () => b.pause(id(ctx))) },
     { method: 'POST', path: '/containers/{id}/unpause', handler: (ctx) => noContentOr304(ctx, () => b.unpause(id(ctx))) },
     { method: 'POST', path: '/containers/{id}/rename', handler: (ctx) => noContentOr304(ctx, () => b.rename(id(ctx), ctx.query.string('name') ?? '')) },
+    { method: 'POST', path: '/containers/{id}/update', handler: async (ctx) => ctx.send(200, await b.update(id(ctx), await ctx.json<ContainerUpdateRequest>())) },
     { method: 'POST', path: '/containers/{id}/wait', handler: (ctx) => waitHandler(b, ctx) },
     { method: 'DELETE', path: '/containers/{id}', handler: (ctx) => noContentOr304(ctx, () => b.remove(id(ctx), { force: ctx.query.bool('force'), volumes: ctx.query.bool('v') })) },
   ];

@@ -50,6 +50,8 @@ type JsonBody<T> = T extends { content: { 'application/json': infer B } } ? B : 
 
 /** `POST /containers/create` body. */
 export type ContainerCreateRequest = JsonBody<operations['ContainerCreate']['requestBody']>;
+/** `POST /containers/{id}/update`: resources and a restart policy. */
+export type ContainerUpdateRequest = JsonBody<operations['ContainerUpdate']['requestBody']>;
 /** `GET /containers/{id}/json` response. */
 export type ContainerInspectResponse = JsonBody<operations['ContainerInspect']['responses'][200]>;
 /** `POST /exec/{id}/start`-side: `GET /exec/{id}/json` response. */

@@ -81,6 +81,8 @@ async function planCreate(ctx: LifecycleContext, body: ContainerCreateRequest, n
   const imageConfig = (await ctx.deps.images.readConfig(image)).config ?? undefined;
   const merged = mergeImageConfig(user as ContainerConfig, imageConfig as ContainerConfig | undefined);
   const warnings = validateCreate(merged, h, ctx.deps.facts, [...ctx.deps.runtimes.keys()]);
+  // Warned as discarded: this kernel has no blkio weight, and dockerd then records 0.
+  if (h.BlkioWeight) h.BlkioWeight = 0;
   validateMounts(h);
   const networkingConfig = ctx.network.prepareCreate(user as ContainerConfig, h, networking);
   const id = generateId();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ContainerRecord } from '../../../core/containers/container.js';
 import type { ImageUsage, ImageUser } from '../../../core/images/image-usage.js';
-import { conflict, invalidArgument, notModified } from '../../../errdefs/index.js';
+import { conflict, invalidArgument, notModified, toWharfError, WharfError } from '../../../errdefs/index.js';
 import type { Digest } from '../../../lib/digest.js';
 import type { ContainerCreateRequest, ContainerInspectResponse, ContainerSummary, ContainerCreateResponse } from '../../../spec/engine/types.js';
 import { inspectContainer } from './container-inspect.js';
@@ -25,6 +25,7 @@ import {
   waitStopped,
 } from './stop-container.js';
 import { parseSignal, SIGKILL } from './signals.js';
+import { type ContainerUpdate, updateContainer, validateUpdate } from './update-container.js';
 import { waitContainer } from './wait-container.js';
 import { removalsSettled } from '../../../lib/remove-later.js';
 
@@ -219,9 +220,23 @@ export class LifecycleService implements ContainerService, ImageUsage {
   }
 
   async kill(idOrName: string, signal?: string): Promise<void> {
-    // The signal is checked before the container is looked up, as dockerd's kill route does.
+    // The signal is checked before the container is looked up, as dockerd's kill route does; what
+    // fails after it is worded as that route words it.
     if (signal) parseSignal(signal);
-    await killContainer(this.ctx, this.get(idOrName), signal);
+    try {
+      await killContainer(this.ctx, this.get(idOrName), signal);
+    } catch (err) {
+      const e = toWharfError(err);
+      throw new WharfError(e.kind, `Cannot kill container: ${idOrName}: ${e.message}`, { cause: err });
+    }
+  }
+
+  /** `docker update`: checked alone first (dockerd's order), then merged and applied under the lock. */
+  async update(idOrName: string, u: ContainerUpdate): Promise<{ Warnings: string[] | null }> {
+    const warnings = validateUpdate(this.ctx, u);
+    const rec = this.get(idOrName);
+    await this.ctx.locks.run(rec.id, () => updateContainer(this.ctx, rec, u));
+    return { Warnings: warnings.length ? warnings : null };
   }
 
   /** Docker's restart: stop (without AutoRemove taking it away) if running, start, then `restart`. */
@@ -255,7 +270,15 @@ export class LifecycleService implements ContainerService, ImageUsage {
     if (!newName) throw invalidArgument('Neither old nor new names may be empty');
     const rec = this.get(idOrName);
     const old = rec.name;
-    await this.ctx.locks.run(rec.id, () => this.ctx.store.rename(rec.id, newName));
+    const wanted = newName.startsWith('/') ? newName : `/${newName}`;
+    if (wanted === `/${old}`) throw invalidArgument('Renaming a container with the same name as its current name');
+    // dockerd's reserveName, wrapped as its rename wraps it (the name checked with its slash).
+    await this.ctx.locks.run(rec.id, () =>
+      this.ctx.store.rename(rec.id, wanted).catch((err) => {
+        const e = toWharfError(err);
+        throw e.kind === 'InvalidArgument' || e.kind === 'Conflict' ? new WharfError(e.kind, `Error when allocating new name: ${e.message}`, { cause: err }) : err;
+      }),
+    );
     this.ctx.event(rec, 'rename', { oldName: `/${old}` });
   }
 

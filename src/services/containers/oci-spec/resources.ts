@@ -32,11 +32,12 @@ export function parseCpuset(list: string): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-function validateMemory(h: HostConfig): void {
+/** `update`: the values of a `docker update`, which may set the swap limit alone. */
+function validateMemory(h: HostConfig, update = false): void {
   const mem = h.Memory ?? 0;
   const swap = h.MemorySwap ?? 0;
   if (mem > 0 && mem < MIN_MEMORY) throw invalidArgument('Minimum memory limit allowed is 6MB');
-  if (swap > 0 && mem === 0) throw invalidArgument('You should always set the Memory limit when using Memoryswap limit, see usage');
+  if (swap > 0 && mem === 0 && !update) throw invalidArgument('You should always set the Memory limit when using Memoryswap limit, see usage');
   if (mem > 0 && swap > 0 && swap < mem) {
     throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
   }
@@ -118,6 +119,20 @@ export function resolveResources(h: HostConfig, d: DaemonFacts): ResolvedResourc
   if (h.BlkioWeight) warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
   resources.blockIO = { weight: 0 };
   return { resources, warnings };
+}
+
+/**
+ * The resources of a `docker update` checked alone, as dockerd's verifyContainerSettings does
+ * for an update (before it merges them into the container's): the same messages as at create.
+ * Returns the warnings the update reports.
+ */
+export function validateResourceUpdate(r: HostConfig, d: DaemonFacts): string[] {
+  validateMemory(r, true);
+  validateCpu(r, d);
+  const warnings: string[] = [];
+  if (r.KernelMemory) warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.');
+  if (r.BlkioWeight) warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
+  return warnings;
 }
 
 const RLIMIT_NAMES = new Set([

@@ -46,10 +46,13 @@ export interface ExecServiceDeps {
   nativeExec?: boolean;
 }
 
-/** Docker's `Container … is not running` family, for exec create and start. */
-function requireRunning(c: ContainerRecord): void {
+/**
+ * Docker's `Container … is not running` family, for exec create and start. A paused container
+ * is named as the client named it at create (moby errExecPaused(name)), by id at start.
+ */
+function requireRunning(c: ContainerRecord, ref: string = c.id): void {
   const s = c.state.status;
-  if (s === 'paused') throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
+  if (s === 'paused') throw conflict(`Container ${ref} is paused, unpause the container before exec`);
   if (s === 'restarting') throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
   if (s !== 'running') throw conflict(`Container ${c.id} is not running`);
 }
@@ -74,7 +77,7 @@ export class ExecService {
     const cmd = typeof cfg.Cmd === 'string' ? [cfg.Cmd] : (cfg.Cmd ?? []);
     if (cmd.length === 0) throw invalidArgument('No exec command specified');
     const container = this.d.containers.get(idOrName);
-    requireRunning(container);
+    requireRunning(container, idOrName);
     let detachKeys: Buffer = Buffer.alloc(0);
     if (cfg.DetachKeys) {
       try {

@@ -12,6 +12,7 @@ import { createOciRuntimeCli } from '../plugins/runtime/oci-runtime-cli.js';
 import { defaultShimPath } from '../plugins/shim/shim-paths.js';
 import { OverlaySnapshotter } from '../plugins/snapshots/overlay-snapshotter.js';
 import { ensureInitLayer } from '../services/containers/filesystem/init-layer.js';
+import { HealthMonitor } from '../services/containers/observe/health-monitor.js';
 import type { Route } from '../server/router.js';
 import { containerFsRoutes } from '../server/routes/container-fs.js';
 import { containerStreamRoutes } from '../server/routes/container-streams.js';
@@ -132,6 +133,16 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
     withLock: (id, fn) => containers.ctx.locks.run(id, fn),
   });
   const restartDue = await restoreContainers(containers);
+  // Attach, logs and exec; healthchecks run as execs, from the containers' start events on (the
+  // monitor subscribes before the restarts below can start anything).
+  const streams = new ContainerStreams({ containers, events: input.events, log: input.log.child({ module: 'exec' }), nativeExec: input.config.nativeExec });
+  const health = new HealthMonitor({
+    containers,
+    exec: (id, cmd, o) => streams.exec.runCaptured(id, cmd, o),
+    events: input.events,
+    log: input.log.child({ module: 'health' }),
+  });
+  health.watchRunning();
   // Drops references of containers gone while the daemon was down; unmounts options volumes no running container holds.
   const liveRecords = containers.list();
   await restoreVolumeRefs(volumes, liveRecords, (msg, fields) => input.log.warn(msg, fields));
@@ -144,8 +155,9 @@ export async function wireSubsystems(input: WireInput): Promise<Subsystems> {
   restartDue();
   imageUsage = containers;
   routes.push(...containerRoutes(containers));
-  routes.push(...containerStreamRoutes(new ContainerStreams({ containers, events: input.events, log: input.log.child({ module: 'exec' }), nativeExec: input.config.nativeExec })));
+  routes.push(...containerStreamRoutes(streams));
   closers.push(() => containers.close());
+  closers.push(async () => health.close());
 
   // --- container filesystem (cp, diff, export, commit), observation (top, stats) and events ---
   // Stopped containers' rootfs are mounted for a cp/export under the exec root's `cp/` (emptied

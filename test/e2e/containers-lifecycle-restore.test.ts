@@ -43,7 +43,9 @@ describe('live restore after kill -9 and SIGTERM of wharfd', () => {
     await ok(d, ['run', '-d', '--name', 'r-later', 'busybox', 'sh', '-c', 'sleep 1.5; exit 7']);
     await ok(d, ['run', '-d', '--name', 'r-always', '--restart', 'always', 'busybox', 'sleep', '1000']);
     await ok(d, ['create', '--name', 'r-created', 'busybox', 'true']);
+    await ok(d, ['run', '-d', '--name', 'r-health', '--health-cmd', 'true', '--health-interval', '1s', 'busybox', 'sleep', '1000']);
     await eventually(async () => (await state(d!, 'r-exited')) === 'exited 4 0', 'r-exited has exited');
+    await eventually(async () => (await ok(d!, ['inspect', '-f', '{{.State.Health.Status}}', 'r-health'])).trim() === 'healthy', 'r-health is healthy');
     const runPid = await pidOf(d, 'r-run');
     const alwaysPid = await pidOf(d, 'r-always');
 
@@ -61,6 +63,12 @@ describe('live restore after kill -9 and SIGTERM of wharfd', () => {
     assert.equal(await state(d, 'r-created'), 'created 0 0');
     await eventually(async () => (await state(d!, 'r-always')).startsWith('running'), 'r-always is back');
     assert.notEqual(await pidOf(d, 'r-always'), alwaysPid);
+    // The healthcheck of a container that kept running is probed again.
+    const restarted = new Date().toISOString();
+    await eventually(async () => {
+      const starts = (await ok(d!, ['inspect', '-f', '{{range .State.Health.Log}}{{.Start}} {{end}}', 'r-health'])).trim().split(' ');
+      return (starts.at(-1) ?? '') > restarted;
+    }, 'r-health is probed after the restart');
 
     // Controllable: stop through the re-armed exit watch, inspect, start again.
     await ok(d, ['stop', 'r-run']);
@@ -68,7 +76,7 @@ describe('live restore after kill -9 and SIGTERM of wharfd', () => {
     await ok(d, ['start', 'r-run']);
     assert.equal((await state(d, 'r-run')).split(' ')[0], 'running');
     const ps = await ok(d, ['ps', '--format', '{{.Names}}']);
-    assert.deepEqual(ps.split('\n').sort(), ['r-always', 'r-run']);
+    assert.deepEqual(ps.split('\n').sort(), ['r-always', 'r-health', 'r-run']);
   });
 
   it('a SIGTERM shutdown leaves containers running; they are found again', async () => {

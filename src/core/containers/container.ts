@@ -18,6 +18,24 @@ export interface ContainerStateRecord {
   finishedAt: string;
   /** Pid of the wharf-shim holding the container's stdio (0 when none). */
   shimPid: number;
+  /** Its healthcheck's state, from its first start with a probe on (moby container.Health). */
+  health?: HealthRecord;
+}
+
+/** One probe's result (moby types.HealthcheckResult); times RFC 3339 with nanoseconds. */
+export interface HealthcheckResultRecord {
+  start: string;
+  end: string;
+  /** 0 healthy, anything else a failure; -1 when the probe could not run or timed out. */
+  exitCode: number;
+  output: string;
+}
+
+export interface HealthRecord {
+  status: 'starting' | 'healthy' | 'unhealthy';
+  failingStreak: number;
+  /** The last five results, oldest first. */
+  log: HealthcheckResultRecord[];
 }
 
 /**

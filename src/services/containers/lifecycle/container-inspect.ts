@@ -3,6 +3,7 @@ import type { ContainerRecord } from '../../../core/containers/container.js';
 import { ZERO_TIME } from '../../../core/containers/container.js';
 import type { ContainerInspectResponse } from '../../../spec/engine/types.js';
 import { directorySize } from './disk-size.js';
+import { healthView } from './health-state.js';
 import type { LifecycleContext } from './lifecycle-context.js';
 import { isRunning } from './status-text.js';
 import { mountsView } from '../mounts/mount-view.js';
@@ -22,6 +23,7 @@ export function stateView(rec: ContainerRecord): Record<string, unknown> {
     Error: s.error,
     StartedAt: s.startedAt,
     FinishedAt: s.finishedAt,
+    ...(s.health ? { Health: healthView(s.health) } : {}),
   };
 }
 

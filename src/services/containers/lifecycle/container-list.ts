@@ -118,7 +118,7 @@ function matches(ctx: LifecycleContext, rec: ContainerRecord, p: Prepared): bool
   if (statuses && !statuses.includes(s.status)) return false;
   if (p.exited.length && !(s.status === 'exited' && p.exited.includes(s.exitCode))) return false;
   const health = f.get('health');
-  if (health && !health.includes('none')) return false;
+  if (health && !health.includes(s.health?.status ?? 'none')) return false;
   if (p.ancestors && !hasAncestor(ctx, rec, p.ancestors)) return false;
   const nets = f.get('network');
   if (nets && !ctx.network.networkKeys(rec).some((k) => nets.includes(k))) return false;

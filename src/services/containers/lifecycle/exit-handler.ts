@@ -3,6 +3,7 @@ import { readOomCounters } from '../../../plugins/runtime/cgroups.js';
 import type { ContainerExit } from './container-service.js';
 import type { WatchedExit } from './exit-watcher.js';
 import type { LifecycleContext } from './lifecycle-context.js';
+import { stoppedHealth } from './health-state.js';
 import { PhaseTimer } from './phase-timer.js';
 import { defersRuntimeDelete, releaseRun } from './release-run.js';
 import { nowRfc3339Nano } from './status-text.js';
@@ -63,6 +64,7 @@ export async function recordExit(ctx: LifecycleContext, rec: ContainerRecord, wa
     oomKilled,
     finishedAt,
     error: watched.kind === 'lost' ? 'the container monitor (wharf-shim) exited without recording the exit status' : '',
+    health: stoppedHealth(rec),
   };
   if (decision.restart) rec.restartCount++;
   // Published in the same turn as the state change: whoever sees the container stopped (a

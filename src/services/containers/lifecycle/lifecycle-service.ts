@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ContainerRecord } from '../../../core/containers/container.js';
+import type { ContainerRecord, HealthcheckResultRecord } from '../../../core/containers/container.js';
 import type { ImageUsage, ImageUser } from '../../../core/images/image-usage.js';
 import { conflict, invalidArgument, notModified, toWharfError, WharfError } from '../../../errdefs/index.js';
 import type { Digest } from '../../../lib/digest.js';
@@ -8,6 +8,7 @@ import { inspectContainer } from './container-inspect.js';
 import { type ListOptions, listContainers } from './container-list.js';
 import type { ContainerExit, ContainerService, RuntimeHandle, ShimReadyListener, WaitCondition, WaitResult } from './container-service.js';
 import { createContainer } from './create-container.js';
+import { recordProbeResult } from './health-state.js';
 import type { WatchedExit } from './exit-watcher.js';
 import { recordExit } from './exit-handler.js';
 import { LifecycleContext, type LifecycleDeps, short } from './lifecycle-context.js';
@@ -229,6 +230,12 @@ export class LifecycleService implements ContainerService, ImageUsage {
       const e = toWharfError(err);
       throw new WharfError(e.kind, `Cannot kill container: ${idOrName}: ${e.message}`, { cause: err });
     }
+  }
+
+  /** A healthcheck probe's result for the run that started at `run` (see health-state.ts). */
+  recordHealth(id: string, run: string, r: HealthcheckResultRecord): Promise<void> {
+    const rec = this.find(id);
+    return rec ? this.ctx.locks.run(rec.id, () => recordProbeResult(this.ctx, rec, run, r)) : Promise.resolve();
   }
 
   /** `docker update`: checked alone first (dockerd's order), then merged and applied under the lock. */

@@ -13,6 +13,7 @@ import { readUserDb } from '../oci-spec/user.js';
 import { type WatchedExit, watchExit } from './exit-watcher.js';
 import { writeEtcFiles } from './etc-files.js';
 import { type LifecycleContext, short } from './lifecycle-context.js';
+import { startingHealth } from './health-state.js';
 import { shimLogOptions } from './log-options.js';
 import { PhaseTimer } from './phase-timer.js';
 import { releaseRun } from './release-run.js';
@@ -171,7 +172,7 @@ export async function startContainer(ctx: LifecycleContext, rec: ContainerRecord
   // The record is written (its fsync) while the attach clients connect, and may still be when
   // the lock is released: the store applies a record's writes in call order, so an exit recorded
   // meanwhile (or the removal of --rm) lands after it. The caller awaits it before answering.
-  rec.state = { ...rec.state, status: 'running', pid, shimPid, exitCode: 0, error: '', oomKilled: false, startedAt };
+  rec.state = { ...rec.state, status: 'running', pid, shimPid, exitCode: 0, error: '', oomKilled: false, startedAt, health: startingHealth(rec) };
   const saved = t.time('save', () => ctx.store.save(rec));
   saved.catch(() => undefined);
   await notifyShimReady(ctx, rec.id, stateDir);

@@ -26,11 +26,12 @@ function since(time: string, now: number): number {
 
 /**
  * The `Status` column of `docker ps` (moby container.State.String): `Up 3 seconds`,
- * `Up 2 minutes (Paused)`, `Restarting (1) 1 second ago`, `Exited (0) 5 seconds ago`, `Created`.
+ * `Up 2 minutes (healthy)`, `Up 2 minutes (Paused)`, `Restarting (1) 1 second ago`, `Exited (0) 5 seconds ago`, `Created`.
  */
 export function statusText(s: ContainerStateRecord, now = Date.now()): string {
   switch (s.status) {
     case 'running':
+      if (s.health) return `Up ${humanDuration(since(s.startedAt, now))} (${s.health.status === 'starting' ? 'health: starting' : s.health.status})`;
       return `Up ${humanDuration(since(s.startedAt, now))}`;
     case 'paused':
       return `Up ${humanDuration(since(s.startedAt, now))} (Paused)`;

@@ -3,6 +3,7 @@ import { conflict, internal, isKind, notModified } from '../../../errdefs/index.
 import type { LifecycleContext } from './lifecycle-context.js';
 import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
 import { isRunning } from './status-text.js';
+import { stoppedHealth } from './health-state.js';
 
 /** Docker's default stop timeout in seconds. */
 export const DEFAULT_STOP_TIMEOUT = 10;
@@ -120,7 +121,7 @@ export async function pauseContainer(ctx: LifecycleContext, rec: ContainerRecord
   if (rec.state.status === 'restarting') throw conflict(`Container ${rec.id} is restarting, wait until the container is running`);
   if (rec.state.status !== 'running') throw conflict(`Container ${rec.id} is not running`);
   await ctx.runtimeOf(rec).runtime.pause(rec.id);
-  rec.state = { ...rec.state, status: 'paused' };
+  rec.state = { ...rec.state, status: 'paused', health: stoppedHealth(rec) };
   await ctx.store.save(rec);
   ctx.event(rec, 'pause');
 }

@@ -38,7 +38,22 @@ export function mergeImageConfig(user: ContainerConfig, image: Partial<ImageConf
       }
       if (c.Entrypoint === undefined || c.Entrypoint === null) c.Entrypoint = image.Entrypoint ?? [];
     }
-    if (image.Healthcheck && !c.Healthcheck) c.Healthcheck = image.Healthcheck;
+    if (image.Healthcheck) {
+      // moby's merge: the image's check fills what the run's own leaves unset (`--health-interval` alone keeps the image's test).
+      const u = c.Healthcheck;
+      if (!u) c.Healthcheck = image.Healthcheck;
+      else {
+        const img = image.Healthcheck;
+        c.Healthcheck = {
+          ...u,
+          Test: u.Test?.length ? u.Test : img.Test,
+          Interval: u.Interval || img.Interval,
+          Timeout: u.Timeout || img.Timeout,
+          StartPeriod: u.StartPeriod || img.StartPeriod,
+          Retries: u.Retries || img.Retries,
+        };
+      }
+    }
     if (!c.WorkingDir) c.WorkingDir = image.WorkingDir ?? '';
     if (image.Volumes) c.Volumes = { ...image.Volumes, ...(c.Volumes ?? {}) };
     if (!c.StopSignal && image.StopSignal) c.StopSignal = image.StopSignal;

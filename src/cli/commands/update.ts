@@ -7,8 +7,8 @@ import type { CliContext } from '../cli-context.js';
 import { CliError, errorText } from '../cli-error.js';
 import { defineCommand } from '../command-kit.js';
 import { containerCommand } from '../containers/container-command.js';
-import { value } from '../run/container-flags.js';
-import { goParseInt, memSwapBytes, nanoCpus } from '../run/go-parse.js';
+import { resourceFlag, value } from '../run/container-flags.js';
+import { goParseInt, memSwapBytes } from '../run/go-parse.js';
 import { parseRestartPolicy } from '../run/host-config.js';
 
 interface UpdateFlags {
@@ -105,19 +105,19 @@ function declare(parent: Command, ctx: CliContext): void {
   );
   const options = [
     value('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', (v) => goParseInt(v, 0, 16)),
-    value('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', int),
-    value('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', int),
+    resourceFlag('cpuPeriod'),
+    resourceFlag('cpuQuota'),
     value('--cpu-rt-period <int>', 'Limit the CPU real-time period in microseconds', int),
     value('--cpu-rt-runtime <int>', 'Limit the CPU real-time runtime in microseconds', int),
-    value('-c, --cpu-shares <int>', 'CPU shares (relative weight)', int),
-    value('--cpus <decimal>', 'Number of CPUs', nanoCpus),
-    new Option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)'),
-    new Option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)'),
+    resourceFlag('cpuShares'),
+    resourceFlag('cpus'),
+    resourceFlag('cpusetCpus'),
+    resourceFlag('cpusetMems'),
     value('--kernel-memory <bytes>', 'Kernel memory limit (deprecated)', ramInBytes).hideHelp(),
-    value('-m, --memory <bytes>', 'Memory limit', ramInBytes),
-    value('--memory-reservation <bytes>', 'Memory soft limit', ramInBytes),
-    value('--memory-swap <bytes>', "Swap limit equal to memory plus swap: -1 to enable unlimited swap", memSwapBytes),
-    value('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)', int),
+    resourceFlag('memory'),
+    resourceFlag('memoryReservation'),
+    value('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap', memSwapBytes),
+    resourceFlag('pidsLimit'),
     new Option('--restart <string>', 'Restart policy to apply when a container exits'),
   ];
   for (const o of options) cmd.addOption(o);

@@ -127,6 +127,27 @@ export function list<T = string>(flags: string, description: string, parse: Pars
 const int = (v: string) => goParseInt(v, 0, 64);
 const int32 = (v: string) => goParseInt(v, 0, 32);
 
+/**
+ * The resource flags `run`/`create` and `update` share, with docker's texts: factories, since an
+ * Option belongs to one command.
+ */
+const RESOURCE_FLAGS = {
+  cpuPeriod: () => value('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', int),
+  cpuQuota: () => value('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', int),
+  cpuShares: () => value('-c, --cpu-shares <int>', 'CPU shares (relative weight)', int),
+  cpus: () => value('--cpus <decimal>', 'Number of CPUs', nanoCpus),
+  cpusetCpus: () => new Option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)'),
+  cpusetMems: () => new Option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)'),
+  memory: () => value('-m, --memory <bytes>', 'Memory limit', ramInBytes),
+  memoryReservation: () => value('--memory-reservation <bytes>', 'Memory soft limit', ramInBytes),
+  pidsLimit: () => value('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)', int),
+};
+
+/** A new instance of one of the shared resource flags. */
+export function resourceFlag(name: keyof typeof RESOURCE_FLAGS): Option {
+  return RESOURCE_FLAGS[name]();
+}
+
 /** `--ulimit` keeps one entry per name, the last one given (docker's UlimitOpt is a map). */
 function ulimitOption(): Option {
   const p = checked(parseUlimit);
@@ -148,12 +169,12 @@ export function addContainerFlags(cmd: Command): Command {
     new Option('--cgroup-parent <string>', 'Optional parent cgroup for the container'),
     new Option('--cgroupns <string>', 'Cgroup namespace to use (host|private)'),
     new Option('--cidfile <string>', 'Write the container ID to the file'),
-    value('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', int),
-    value('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', int),
-    value('-c, --cpu-shares <int>', 'CPU shares (relative weight)', int),
-    value('--cpus <decimal>', 'Number of CPUs', nanoCpus),
-    new Option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)'),
-    new Option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)'),
+    resourceFlag('cpuPeriod'),
+    resourceFlag('cpuQuota'),
+    resourceFlag('cpuShares'),
+    resourceFlag('cpus'),
+    resourceFlag('cpusetCpus'),
+    resourceFlag('cpusetMems'),
     list('--device <list>', 'Add a host device to the container'),
     list('--dns <list>', 'Set custom DNS servers', validateIPAddress),
     list('--dns-option <list>', 'Set DNS options'),
@@ -181,8 +202,8 @@ export function addContainerFlags(cmd: Command): Command {
     list('--label-file <list>', 'Read in a line delimited file of labels'),
     new Option('--log-driver <string>', 'Logging driver for the container'),
     list('--log-opt <list>', 'Log driver options'),
-    value('-m, --memory <bytes>', 'Memory limit', ramInBytes),
-    value('--memory-reservation <bytes>', 'Memory soft limit', ramInBytes),
+    resourceFlag('memory'),
+    resourceFlag('memoryReservation'),
     value('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", memSwapBytes),
     value('--memory-swappiness <int>', 'Tune container memory swappiness (0 to 100)', int).default(-1),
     list('--mount <mount>', 'Attach a filesystem mount to the container', parseMountSpec),
@@ -193,7 +214,7 @@ export function addContainerFlags(cmd: Command): Command {
     new Option('--oom-kill-disable', 'Disable OOM Killer'),
     value('--oom-score-adj <int>', "Tune host's OOM preferences (-1000 to 1000)", int32),
     new Option('--pid <string>', 'PID namespace to use'),
-    value('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)', int),
+    resourceFlag('pidsLimit'),
     new Option('--platform <string>', 'Set platform if server is multi-platform capable'),
     new Option('--privileged', 'Give extended privileges to this container'),
     list('-p, --publish <list>', "Publish a container's port(s) to the host"),

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ContainerRecord, HealthcheckResultRecord } from '../../../core/containers/container.js';
 import type { ImageUsage, ImageUser } from '../../../core/images/image-usage.js';
-import { conflict, invalidArgument, notModified, toWharfError, WharfError } from '../../../errdefs/index.js';
+import { conflict, invalidArgument, notModified } from '../../../errdefs/index.js';
 import type { Digest } from '../../../lib/digest.js';
 import type { ContainerCreateRequest, ContainerInspectResponse, ContainerSummary, ContainerCreateResponse } from '../../../spec/engine/types.js';
 import { inspectContainer } from './container-inspect.js';
@@ -17,7 +17,6 @@ import { destroyContainer, refuseLiveRemoval } from './remove-container.js';
 import { startContainer } from './start-container.js';
 import { isRunning } from './status-text.js';
 import {
-  killContainer,
   markManuallyStopped,
   pauseContainer,
   signalContainer,
@@ -25,7 +24,8 @@ import {
   unpauseContainer,
   waitStopped,
 } from './stop-container.js';
-import { parseSignal, SIGKILL } from './signals.js';
+import { SIGKILL } from './signals.js';
+import { killAsDockerd, renameRecord } from './dockerd-wording.js';
 import { type ContainerUpdate, updateContainer, validateUpdate } from './update-container.js';
 import { waitContainer } from './wait-container.js';
 import { removalsSettled } from '../../../lib/remove-later.js';
@@ -221,15 +221,7 @@ export class LifecycleService implements ContainerService, ImageUsage {
   }
 
   async kill(idOrName: string, signal?: string): Promise<void> {
-    // The signal is checked before the container is looked up, as dockerd's kill route does; what
-    // fails after it is worded as that route words it.
-    if (signal) parseSignal(signal);
-    try {
-      await killContainer(this.ctx, this.get(idOrName), signal);
-    } catch (err) {
-      const e = toWharfError(err);
-      throw new WharfError(e.kind, `Cannot kill container: ${idOrName}: ${e.message}`, { cause: err });
-    }
+    await killAsDockerd(this.ctx, idOrName, () => this.get(idOrName), signal);
   }
 
   /** A healthcheck probe's result for the run that started at `run` (see health-state.ts). */
@@ -277,15 +269,7 @@ export class LifecycleService implements ContainerService, ImageUsage {
     if (!newName) throw invalidArgument('Neither old nor new names may be empty');
     const rec = this.get(idOrName);
     const old = rec.name;
-    const wanted = newName.startsWith('/') ? newName : `/${newName}`;
-    if (wanted === `/${old}`) throw invalidArgument('Renaming a container with the same name as its current name');
-    // dockerd's reserveName, wrapped as its rename wraps it (the name checked with its slash).
-    await this.ctx.locks.run(rec.id, () =>
-      this.ctx.store.rename(rec.id, wanted).catch((err) => {
-        const e = toWharfError(err);
-        throw e.kind === 'InvalidArgument' || e.kind === 'Conflict' ? new WharfError(e.kind, `Error when allocating new name: ${e.message}`, { cause: err }) : err;
-      }),
-    );
+    await this.ctx.locks.run(rec.id, () => renameRecord(this.ctx, rec, newName));
     this.ctx.event(rec, 'rename', { oldName: `/${old}` });
   }
 

@@ -3,7 +3,7 @@ import type { EventBus } from '../../../core/events/events.js';
 import type { Logger } from '../../../lib/logger.js';
 import { MAX_PROBE_OUTPUT, probeOf } from '../lifecycle/health-state.js';
 import { nowRfc3339Nano } from '../lifecycle/status-text.js';
-import type { CapturedRun } from '../streams/exec-service.js';
+import type { CapturedRun } from '../streams/captured-run.js';
 
 export interface HealthMonitorDeps {
   containers: {

@@ -24,6 +24,7 @@ import type { PreparedStream } from './attach-service.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../../lib/detach-keys.js';
 import { writeExecLaunch } from './exec-launch.js';
 import { buildExecProcess, execEnv, readBundleSpec } from './exec-process.js';
+import { type CapturedRun, captureRun } from './captured-run.js';
 import { type ExecRecord, ExecStore } from './exec-store.js';
 import { muxFrame, StdStream } from './stdcopy.js';
 import { type ExecContainers, publishContainerEvent } from './stream-deps.js';
@@ -36,18 +37,6 @@ const RESIZE_WAIT_MS = 10_000;
 const START_FAILED = 126;
 /** Reported when the shim vanished without an exit record (killed): the status is unknown. */
 const UNKNOWN_EXIT = 255;
-/** After a probe's timeout, how long its process has between SIGTERM and SIGKILL (dockerd's termProcessTimeout). */
-const PROBE_TERM_GRACE_MS = 10_000;
-
-/** What {@link ExecService.runCaptured} gives back. */
-export interface CapturedRun {
-  exitCode: number;
-  output: string;
-  timedOut: boolean;
-  /** Resolves once the process is gone (at once unless it timed out). */
-  settled: Promise<void>;
-}
-
 export interface ExecServiceDeps {
   containers: ExecContainers;
   resizer: TerminalResizer;
@@ -163,10 +152,8 @@ export class ExecService {
 
   /**
    * Runs `cmd` in the container as dockerd runs a health probe: an exec with the container's
-   * user, working dir and environment, no tty or stdin, its events published as any exec's. The
-   * first `maxOutput` bytes of stdout and stderr are kept together. Past `timeoutMs` the result
-   * says so at once and the process gets SIGTERM (SIGKILL 10 s later, as dockerd); `settled`
-   * resolves once it is gone. A process that cannot start throws dockerd's exec-start message.
+   * user, working dir and environment, no tty or stdin, its events published as any exec's, read
+   * by captureRun (output, timeout). A process that cannot start throws dockerd's exec-start message.
    */
   async runCaptured(containerId: string, cmd: string[], o: { timeoutMs: number; maxOutput: number }): Promise<CapturedRun> {
     const rec = this.store.get(this.create(containerId, { Cmd: cmd, AttachStdout: true, AttachStderr: true }));
@@ -176,33 +163,7 @@ export class ExecService {
     } catch (err) {
       throw new Error(startFailureMessage(err));
     }
-    let out = Buffer.alloc(0);
-    conn.onData((_stream, data) => {
-      if (out.length < o.maxOutput) out = Buffer.concat([out, data.subarray(0, o.maxOutput - out.length)]);
-    });
-    const settled = new Promise<number>((resolve) => {
-      conn.onExit((e) => resolve(e.exitCode));
-      conn.onClose(() => resolve(rec.exitCode ?? UNKNOWN_EXIT));
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<true>((resolve) => {
-      timer = setTimeout(() => resolve(true), o.timeoutMs);
-    });
-    const first = await Promise.race([settled, timedOut]);
-    clearTimeout(timer);
-    if (first !== true) return { exitCode: first, output: out.toString('utf8'), timedOut: false, settled: Promise.resolve() };
-    const signal = (sig: NodeJS.Signals) => {
-      if (rec.running && rec.pid) {
-        try {
-          process.kill(rec.pid, sig);
-        } catch {
-          /* gone already */
-        }
-      }
-    };
-    signal('SIGTERM');
-    const kill = setTimeout(() => signal('SIGKILL'), PROBE_TERM_GRACE_MS);
-    return { exitCode: -1, output: '', timedOut: true, settled: settled.then(() => clearTimeout(kill)) };
+    return captureRun(conn, rec, o);
   }
 
   /** `POST /exec/{id}/resize`: waits (10 s at most) for the exec to have started. */
